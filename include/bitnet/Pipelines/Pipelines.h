@@ -1,0 +1,55 @@
+//===- Pipelines.h - Named bitnet pass pipelines ------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_PIPELINES_PIPELINES_H
+#define BITNET_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+namespace bitnet {
+
+/// How bitnet integer ops are lowered.
+enum class KernelMode {
+  /// The portable reference lowering (convert-bitnet-to-linalg).
+  Reference,
+};
+
+/// Where the pipeline stops.
+enum class LowerTo {
+  /// bitnet ops lowered to linalg/tensor/arith/math, still on tensors.
+  Linalg,
+  /// The LLVM dialect, ready for translation or mlir-runner.
+  LLVM,
+};
+
+struct BitNetPipelineOptions
+    : public PassPipelineOptions<BitNetPipelineOptions> {
+  PassOptions::Option<KernelMode> kernel{
+      *this, "kernel", llvm::cl::desc("How bitnet integer ops are lowered"),
+      llvm::cl::init(KernelMode::Reference),
+      llvm::cl::values(clEnumValN(KernelMode::Reference, "reference",
+                                  "the portable reference lowering"))};
+  PassOptions::Option<LowerTo> lowerTo{
+      *this, "lower-to", llvm::cl::desc("The last level of the pipeline"),
+      llvm::cl::init(LowerTo::LLVM),
+      llvm::cl::values(
+          clEnumValN(LowerTo::Linalg, "linalg", "linalg on tensors"),
+          clEnumValN(LowerTo::LLVM, "llvm", "the LLVM dialect"))};
+};
+
+/// The whole compilation pipeline from bitnet-level IR, as configured.
+void buildBitNetPipeline(OpPassManager &pm,
+                         const BitNetPipelineOptions &options);
+
+/// Registers `bitnet-pipeline` with bitnet-opt's pass registry.
+void registerBitNetPipelines();
+
+} // namespace bitnet
+} // namespace mlir
+
+#endif // BITNET_PIPELINES_PIPELINES_H

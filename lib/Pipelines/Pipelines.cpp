@@ -1,0 +1,70 @@
+//===- Pipelines.cpp - Named bitnet pass pipelines ------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Pipelines/Pipelines.h"
+#include "bitnet/Conversion/Passes.h"
+#include "bitnet/Dialect/BitNet/Transforms/Passes.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::bitnet;
+
+void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
+                                       const BitNetPipelineOptions &options) {
+  // bitnet -> linalg on tensors. Only the reference kernels exist so far.
+  switch (options.kernel) {
+  case KernelMode::Reference:
+    pm.addPass(createBitNetDecomposeBitLinear());
+    pm.addPass(createConvertBitNetToLinalg());
+    break;
+  }
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (options.lowerTo == LowerTo::Linalg)
+    return;
+
+  // Elementwise arith/math on tensors (from other producers) -> linalg, then
+  // tensors -> buffers, with deallocation.
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+
+  // Loops (in index order: the reference sums sequentially) -> LLVM.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::bitnet::registerBitNetPipelines() {
+  PassPipelineRegistration<BitNetPipelineOptions>(
+      "bitnet-pipeline",
+      "Compile bitnet-level IR: the bitnet ops through the chosen kernels, "
+      "then (lower-to=llvm) bufferization and the LLVM dialect",
+      buildBitNetPipeline);
+}

@@ -1,0 +1,13 @@
+# -*- Python -*-
+# Runs the GoogleTest binaries of unittests/ under lit (as CIRCT does), so a
+# single `check-bitnet` / ctest run reports every test.
+
+import os
+
+import lit.formats
+
+config.name = "BITNET-Unit"
+config.suffixes = []
+config.test_exec_root = os.path.join(config.bitnet_obj_root, "unittests")
+config.test_source_root = config.test_exec_root
+config.test_format = lit.formats.GoogleTest(".", "Tests")
