@@ -88,7 +88,7 @@ TEST_F(TernaryAttrTest, RejectsBadScales) {
                    blob(bytes)),
             "expected 1 or 2 scales, got 3");
   EXPECT_EQ(verify(2, 4, TernaryLayout::plain, scales({-1.0f}), blob(bytes)),
-            "scales must be finite and positive, got -1");
+            "scales must be finite and positive, got -1.000000e+00");
 }
 
 TEST_F(TernaryAttrTest, KernelLayoutSizes) {

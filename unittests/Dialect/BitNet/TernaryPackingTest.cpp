@@ -75,9 +75,15 @@ TEST(SplitTernary, PerTensorWithSignedZeros) {
 
 TEST(SplitTernary, OneUlpOffIsNotTernary) {
   const float g = 0.0807261541f;
-  SmallVector<float> w = {g, -g, 0.0f, std::nextafter(g, 1.0f)};
+  SmallVector<float> w = {g, std::nextafter(g, 1.0f), 0.0f, -g};
   EXPECT_FALSE(splitTernary(w, 1, 4));
+  // Per row, the first row still mixes g and its successor.
   EXPECT_FALSE(splitTernary(w, 2, 2));
+  // Each row consistent on its own: ternary per channel.
+  SmallVector<float> perRow = {g, -g, std::nextafter(g, 1.0f), 0.0f};
+  auto split = splitTernary(perRow, 2, 2);
+  ASSERT_TRUE(split);
+  EXPECT_EQ(split->scales.size(), 2u);
 }
 
 TEST(SplitTernary, PerChannelWhenRowsDiffer) {

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+##===- scripts/setup.sh - Install, build, then demo or test ------------===##
+##
+## SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+##
+## The README's two commands on a fresh Debian 12 machine, as root:
+##   bash scripts/setup.sh          install + build + run the bundled example
+##   bash scripts/setup.sh --test   install + build + run every test (ctest)
+##
+## Packages come only from Debian, from the one list scripts/debian-packages.txt.
+##===------------------------------------------------------------------===##
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BITNET_BUILD_DIR:-$ROOT/build}"
+MODE=demo
+for arg in "$@"; do
+  case "$arg" in
+    --test) MODE=test ;;
+    --build-only) MODE=build ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n==> %s\n' "$*"; }
+
+install_packages() {
+  local wanted missing=()
+  mapfile -t wanted < <(grep -v '^\s*#' "$ROOT/scripts/debian-packages.txt" | awk 'NF {print $1}')
+  for pkg in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then
+    step "All ${#wanted[@]} Debian packages are installed"
+    return
+  fi
+  step "Installing ${#missing[@]} Debian packages: ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup.sh: installing packages needs root (run as root or with sudo)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  step "Configuring ($BUILD_DIR)"
+  cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
+    -DPython3_EXECUTABLE=/usr/bin/python3
+  step "Building"
+  local start=$SECONDS
+  cmake --build "$BUILD_DIR"
+  echo "build took $((SECONDS - start)) s"
+}
+
+demo() {
+  step "Compiling and running examples/bitlinear.mlir (reference lowering)"
+  "$BUILD_DIR/bin/bitnet-opt" "$ROOT/examples/bitlinear.mlir" --bitnet-pipeline \
+    | /usr/lib/llvm-22/bin/mlir-runner -e main -entry-point-result=void \
+        -shared-libs=/usr/lib/llvm-22/lib/libmlir_runner_utils.so,/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so
+}
+
+run_tests() {
+  step "Running every test (ctest -> lit: regression, execution and unit tests)"
+  ctest --test-dir "$BUILD_DIR" --output-on-failure
+}
+
+install_packages
+build
+case "$MODE" in
+  demo) demo ;;
+  test) run_tests ;;
+  build) ;;
+esac
