@@ -734,10 +734,20 @@ struct ConvertBitNetToLinalgPass
         weight = matmul.getWeight();
       else if (auto linear = dyn_cast<BitLinearOp>(op))
         weight = linear.getWeight();
-      if (weight && weight.getLayout() != TernaryLayout::plain) {
+      if (!weight)
+        return WalkResult::advance();
+      if (weight.getLayout() != TernaryLayout::plain) {
         op->emitOpError("the reference lowering reads the plain weight "
                         "layout, got ")
             << stringifyTernaryLayout(weight.getLayout());
+        return WalkResult::interrupt();
+      }
+      // A resource that is declared but whose bytes never arrived (elided or
+      // missing from the file) cannot be compiled into anything meaningful.
+      DenseResourceElementsHandle handle = weight.getData().getRawHandle();
+      if (!handle.getBlob()) {
+        op->emitOpError("the bytes of weight resource '")
+            << handle.getKey() << "' are not available";
         return WalkResult::interrupt();
       }
       return WalkResult::advance();

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Dialect/BitNet/IR/BitNetOps.h"
+#include "bitnet/Dialect/BitNet/IR/TernaryPacking.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/Support/MathExtras.h"
@@ -35,6 +36,19 @@ static LogicalResult verifyFeatureDim(Operation *op, RankedTensorType type,
     return op->emitOpError("input feature dimension ")
            << k << " does not match the weight's " << weight.getCols()
            << " columns";
+  // TernaryAttr::verify can only check the codes when the blob is already
+  // loaded, which it is not when the resource section follows the IR (as
+  // printed); the op verifier runs after the whole input is read.
+  if (weight.getLayout() == TernaryLayout::plain) {
+    if (AsmResourceBlob *blob = weight.getData().getRawHandle().getBlob()) {
+      ArrayRef<char> bytes = blob->getData();
+      auto *begin = reinterpret_cast<const uint8_t *>(bytes.data());
+      if (std::optional<int64_t> bad =
+              findInvalidPlainCode(ArrayRef<uint8_t>(begin, bytes.size())))
+        return op->emitOpError("invalid ternary code 3 in packed byte ")
+               << *bad << " of the weight";
+    }
+  }
   return success();
 }
 
@@ -63,12 +77,14 @@ static LogicalResult verifyTopKRatio(Operation *op, double ratio) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult BitLinearOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, BitLinearOp::Adaptor adaptor,
-    SmallVectorImpl<Type> &inferred) {
+    MLIRContext *, std::optional<Location> location,
+    BitLinearOp::Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
   auto type = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
   TernaryAttr weight = adaptor.getWeight();
-  if (!type || type.getRank() < 1 || !weight)
+  if (!type || !weight)
     return failure();
+  if (type.getRank() < 1)
+    return emitOptionalError(location, "input must have rank >= 1");
   inferred.push_back(RankedTensorType::get(
       withLastDim(type.getShape(), weight.getRows()), type.getElementType()));
   return success();
@@ -130,13 +146,15 @@ static SmallVector<int64_t> getScaleShape(ArrayRef<int64_t> shape,
 }
 
 LogicalResult QuantizeOp::inferReturnTypes(MLIRContext *context,
-                                           std::optional<Location>,
+                                           std::optional<Location> location,
                                            QuantizeOp::Adaptor adaptor,
                                            SmallVectorImpl<Type> &inferred) {
   auto type = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
   QuantSchemeAttr scheme = adaptor.getScheme();
-  if (!type || type.getRank() < 1 || !scheme)
+  if (!type || !scheme)
     return failure();
+  if (type.getRank() < 1)
+    return emitOptionalError(location, "input must have rank >= 1");
   Builder b(context);
   inferred.push_back(RankedTensorType::get(type.getShape(), b.getI8Type()));
   inferred.push_back(RankedTensorType::get(
@@ -214,12 +232,14 @@ LogicalResult DequantizeOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult TernaryMatmulOp::inferReturnTypes(
-    MLIRContext *context, std::optional<Location>,
+    MLIRContext *context, std::optional<Location> location,
     TernaryMatmulOp::Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
   auto type = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
   TernaryAttr weight = adaptor.getWeight();
-  if (!type || type.getRank() < 1 || !weight)
+  if (!type || !weight)
     return failure();
+  if (type.getRank() < 1)
+    return emitOptionalError(location, "input must have rank >= 1");
   inferred.push_back(
       RankedTensorType::get(withLastDim(type.getShape(), weight.getRows()),
                             IntegerType::get(context, 32)));
@@ -289,12 +309,14 @@ LogicalResult RescaleOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult KVQuantizeOp::inferReturnTypes(MLIRContext *context,
-                                             std::optional<Location>,
+                                             std::optional<Location> location,
                                              KVQuantizeOp::Adaptor adaptor,
                                              SmallVectorImpl<Type> &inferred) {
   auto type = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
-  if (!type || type.getRank() < 1)
+  if (!type)
     return failure();
+  if (type.getRank() < 1)
+    return emitOptionalError(location, "input must have rank >= 1");
   Builder b(context);
   inferred.push_back(RankedTensorType::get(type.getShape(), b.getI8Type()));
   inferred.push_back(RankedTensorType::get(withLastDim(type.getShape(), 1),

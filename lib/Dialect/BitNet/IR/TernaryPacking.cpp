@@ -25,7 +25,7 @@ mlir::bitnet::packTernaryPlain(ArrayRef<int8_t> w, int64_t rows,
     return std::nullopt;
   int64_t rowBytes = (cols + 3) / 4;
   // Start with every code at "zero weight" (0b01 in each of the 4 slots).
-  SmallVector<uint8_t> packed(rows * rowBytes, 0x55);
+  SmallVector<uint8_t> packed(rows * rowBytes, kZeroCode * 0x55);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t c = 0; c < cols; ++c) {
       int8_t v = w[r * cols + c];
