@@ -960,3 +960,11 @@ func.func @kv_quantize_inferred_type(%k: tensor<1x2x4x8xf32>) {
   %q:2 = "bitnet.kv_quantize"(%k) <{bits = 8 : i64}> : (tensor<1x2x4x8xf32>) -> (tensor<1x2x4x8xi8>, tensor<1x2x1x1xf32>)
   return
 }
+
+// -----
+
+func.func @ternary_too_many_rows(%q: tensor<2x8xi8>) {
+  // expected-error @+1 {{weight shape 4294967296x8 exceeds the limit of 2147483647 rows or columns}}
+  %a = bitnet.ternary_matmul %q, <4294967296x8, plain, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<6xi8>> : tensor<2x8xi8>
+  return
+}

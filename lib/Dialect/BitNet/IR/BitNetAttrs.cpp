@@ -16,6 +16,7 @@
 #include "llvm/TargetParser/Triple.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::bitnet;
@@ -113,6 +114,12 @@ LogicalResult TernaryAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (rows <= 0 || cols <= 0)
     return emitError() << "weight shape must be positive, got " << rows << "x"
                        << cols;
+  // Kernels index rows and columns with 32-bit integers.
+  constexpr int64_t kMaxDim = std::numeric_limits<int32_t>::max();
+  if (rows > kMaxDim || cols > kMaxDim)
+    return emitError() << "weight shape " << rows << "x" << cols
+                       << " exceeds the limit of " << kMaxDim
+                       << " rows or columns";
   if (!scales)
     return emitError() << "missing scales";
   auto scaleType = cast<ShapedType>(scales.getType());
