@@ -246,15 +246,26 @@ std::pair<Value, Value> emitQuantize(OpBuilder &b, Location loc, Value input,
           })
           .getResult(0);
 
-  // q = clamp(roundeven(x * s), qmin, qmax) as i8.
-  Value qInit = emptyTensor(b, loc, groupedSizes, b.getI8Type());
+  // q = clamp(roundeven(x * s), qmin, qmax) as i8. Per tensor, q is computed
+  // on the input's own shape with the single scale broadcast: reshaping a
+  // collapsed dynamic q back to several dynamic dimensions would need a
+  // memref.expand_shape of one dynamic dimension into several, which
+  // expand-strided-metadata (LLVM 22) crashes on.
+  bool perTensor = p.granularity == Granularity::per_tensor;
+  Value qSource = perTensor ? input : grouped;
+  unsigned qLoops = perTensor ? rank : loops;
+  AffineMap qScaleMap =
+      perTensor ? AffineMap::get(qLoops, 0, b.getAffineConstantExpr(0))
+                : dropInnermost(b, loops);
+  Value qInit = emptyTensor(b, loc, tensor::getMixedSizes(b, loc, qSource),
+                            b.getI8Type());
   Value q =
       linalg::GenericOp::create(
-          b, loc, qInit.getType(), ValueRange{grouped, scale},
+          b, loc, qInit.getType(), ValueRange{qSource, scale},
           ValueRange{qInit},
-          ArrayRef<AffineMap>{identity(b, loops), dropInnermost(b, loops),
-                              identity(b, loops)},
-          iterators(loops),
+          ArrayRef<AffineMap>{identity(b, qLoops), qScaleMap,
+                              identity(b, qLoops)},
+          iterators(qLoops),
           [&](OpBuilder &nb, Location nl, ValueRange args) {
             Value scaled = arith::MulFOp::create(nb, nl, args[0], args[1]);
             Value rounded = math::RoundEvenOp::create(nb, nl, scaled);
@@ -272,21 +283,10 @@ std::pair<Value, Value> emitQuantize(OpBuilder &b, Location loc, Value input,
           .getResult(0);
 
   // Back to the op's result shapes.
-  if (p.granularity == Granularity::per_tensor) {
-    q = mergeLastAxes(b, loc, q, 2);
-    if (rank > 1) {
-      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
-      SmallVector<ReassociationIndices> all(1);
-      for (int64_t i = 0; i < rank; ++i)
-        all[0].push_back(i);
-      q = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get(inputType.getShape(), b.getI8Type()),
-          q, all, sizes);
-    }
+  if (perTensor)
     scale = reshapeAllOnes(b, loc, scale, rank);
-  } else {
+  else
     q = mergeLastAxes(b, loc, q, 2);
-  }
   return {q, scale};
 }
 } // namespace
