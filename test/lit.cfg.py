@@ -43,6 +43,8 @@ if os.path.isdir(config.bitnet_models_dir):
 tool_dirs = [config.bitnet_tools_dir, config.llvm_tools_dir]
 tools = [
     "bitnet-opt",
+    "bitnet-compile",
+    "not",
     ToolSubst("mlir-runner", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
