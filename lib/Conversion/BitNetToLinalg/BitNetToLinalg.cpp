@@ -155,6 +155,27 @@ Value sizeAsF32(OpBuilder &b, Location loc, OpFoldResult size) {
   return arith::SIToFPOp::create(b, loc, b.getF32Type(), i64);
 }
 
+using BodyBuilder = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// A parallel linalg.generic over the shape of `shapeSource` whose elements
+/// are `body(inputs read through inputMaps)`, of type `elementType`.
+Value mapElements(OpBuilder &b, Location loc, Value shapeSource,
+                  Type elementType, ValueRange inputs,
+                  ArrayRef<AffineMap> inputMaps, BodyBuilder body) {
+  unsigned rank = cast<RankedTensorType>(shapeSource.getType()).getRank();
+  Value init = emptyTensor(b, loc, tensor::getMixedSizes(b, loc, shapeSource),
+                           elementType);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(identity(b, rank));
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), inputs, ValueRange{init}, maps,
+             iterators(rank),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl, body(nb, nl, args.drop_back()));
+             })
+      .getResult(0);
+}
+
 //===----------------------------------------------------------------------===//
 // Quantization (bitnet.quantize, bitnet.kv_quantize)
 //===----------------------------------------------------------------------===//
@@ -226,25 +247,18 @@ std::pair<Value, Value> emitQuantize(OpBuilder &b, Location loc, Value input,
 
   // scale = c / max(stat [/ n], eps).
   Value groupSize = sizeAsF32(b, loc, groupedSizes.back());
-  Value scaleInit = emptyTensor(b, loc, statSizes, f32);
-  Value scale =
-      linalg::GenericOp::create(
-          b, loc, scaleInit.getType(), ValueRange{stat}, ValueRange{scaleInit},
-          ArrayRef<AffineMap>{identity(b, loops - 1), identity(b, loops - 1)},
-          iterators(loops - 1),
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value v = args[0];
-            if (!absmax)
-              v = arith::DivFOp::create(nb, nl, v, groupSize);
-            Value eps =
-                arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(kEps));
-            Value c = arith::ConstantOp::create(
-                nb, nl, nb.getF32FloatAttr(p.numerator));
-            Value clamped = arith::MaximumFOp::create(nb, nl, v, eps);
-            linalg::YieldOp::create(
-                nb, nl, arith::DivFOp::create(nb, nl, c, clamped).getResult());
-          })
-          .getResult(0);
+  Value scale = mapElements(
+      b, loc, stat, f32, stat, identity(b, loops - 1),
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value v = args[0];
+        if (!absmax)
+          v = arith::DivFOp::create(nb, nl, v, groupSize);
+        Value eps = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(kEps));
+        Value c =
+            arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(p.numerator));
+        Value clamped = arith::MaximumFOp::create(nb, nl, v, eps);
+        return arith::DivFOp::create(nb, nl, c, clamped);
+      });
 
   // q = clamp(roundeven(x * s), qmin, qmax) as i8. Per tensor, q is computed
   // on the input's own shape with the single scale broadcast: reshaping a
@@ -257,30 +271,20 @@ std::pair<Value, Value> emitQuantize(OpBuilder &b, Location loc, Value input,
   AffineMap qScaleMap =
       perTensor ? AffineMap::get(qLoops, 0, b.getAffineConstantExpr(0))
                 : dropInnermost(b, loops);
-  Value qInit = emptyTensor(b, loc, tensor::getMixedSizes(b, loc, qSource),
-                            b.getI8Type());
-  Value q =
-      linalg::GenericOp::create(
-          b, loc, qInit.getType(), ValueRange{qSource, scale},
-          ValueRange{qInit},
-          ArrayRef<AffineMap>{identity(b, qLoops), qScaleMap,
-                              identity(b, qLoops)},
-          iterators(qLoops),
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value scaled = arith::MulFOp::create(nb, nl, args[0], args[1]);
-            Value rounded = math::RoundEvenOp::create(nb, nl, scaled);
-            Value lo = arith::ConstantOp::create(
-                nb, nl, nb.getF32FloatAttr(static_cast<float>(p.qmin)));
-            Value hi = arith::ConstantOp::create(
-                nb, nl, nb.getF32FloatAttr(static_cast<float>(p.qmax)));
-            Value clamped = arith::MinimumFOp::create(
-                nb, nl, arith::MaximumFOp::create(nb, nl, rounded, lo), hi);
-            linalg::YieldOp::create(
-                nb, nl,
-                arith::FPToSIOp::create(nb, nl, nb.getI8Type(), clamped)
-                    .getResult());
-          })
-          .getResult(0);
+  Value q = mapElements(
+      b, loc, qSource, b.getI8Type(), ValueRange{qSource, scale},
+      {identity(b, qLoops), qScaleMap},
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value scaled = arith::MulFOp::create(nb, nl, args[0], args[1]);
+        Value rounded = math::RoundEvenOp::create(nb, nl, scaled);
+        Value lo = arith::ConstantOp::create(
+            nb, nl, nb.getF32FloatAttr(static_cast<float>(p.qmin)));
+        Value hi = arith::ConstantOp::create(
+            nb, nl, nb.getF32FloatAttr(static_cast<float>(p.qmax)));
+        Value clamped = arith::MinimumFOp::create(
+            nb, nl, arith::MaximumFOp::create(nb, nl, rounded, lo), hi);
+        return arith::FPToSIOp::create(nb, nl, nb.getI8Type(), clamped);
+      });
 
   // Back to the op's result shapes.
   if (perTensor)
@@ -374,25 +378,14 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
     } else {
       scaleMap = broadcastMap(rewriter, inputType, scaleType);
     }
-    auto valuesType = cast<RankedTensorType>(values.getType());
-    unsigned loops = valuesType.getRank();
-    Value init = emptyTensor(rewriter, loc,
-                             tensor::getMixedSizes(rewriter, loc, values),
-                             rewriter.getF32Type());
-    Value result =
-        linalg::GenericOp::create(
-            rewriter, loc, init.getType(), ValueRange{values, scale},
-            ValueRange{init},
-            ArrayRef<AffineMap>{identity(rewriter, loops), scaleMap,
-                                identity(rewriter, loops)},
-            iterators(loops),
-            [&](OpBuilder &nb, Location nl, ValueRange args) {
-              Value f = arith::SIToFPOp::create(nb, nl, nb.getF32Type(),
-                                                args[0]);
-              linalg::YieldOp::create(
-                  nb, nl, arith::DivFOp::create(nb, nl, f, args[1]).getResult());
-            })
-            .getResult(0);
+    unsigned loops = cast<RankedTensorType>(values.getType()).getRank();
+    Value result = mapElements(
+        rewriter, loc, values, rewriter.getF32Type(), ValueRange{values, scale},
+        {identity(rewriter, loops), scaleMap},
+        [](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          Value f = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), args[0]);
+          return arith::DivFOp::create(nb, nl, f, args[1]);
+        });
     if (grouped)
       result = mergeLastAxes(rewriter, loc, result, 2);
     rewriter.replaceOp(op, result);
@@ -514,26 +507,16 @@ struct RescaleLowering : OpConversionPattern<RescaleOp> {
         weightType.getDimSize(0) == 1 && accType.getShape().back() != 1
             ? AffineMap::get(loops, 0, rewriter.getAffineConstantExpr(0))
             : AffineMap::get(loops, 0, rewriter.getAffineDimExpr(loops - 1));
-    Value init = emptyTensor(rewriter, loc,
-                             tensor::getMixedSizes(rewriter, loc, acc),
-                             rewriter.getF32Type());
-    Value result =
-        linalg::GenericOp::create(
-            rewriter, loc, init.getType(),
-            ValueRange{acc, adaptor.getActScale(), adaptor.getWeightScale()},
-            ValueRange{init},
-            ArrayRef<AffineMap>{identity(rewriter, loops),
-                                broadcastMap(rewriter, accType, actType),
-                                weightMap, identity(rewriter, loops)},
-            iterators(loops),
-            [&](OpBuilder &nb, Location nl, ValueRange args) {
-              Value f = arith::SIToFPOp::create(nb, nl, nb.getF32Type(),
-                                                args[0]);
-              Value div = arith::DivFOp::create(nb, nl, f, args[1]);
-              linalg::YieldOp::create(
-                  nb, nl, arith::MulFOp::create(nb, nl, div, args[2]).getResult());
-            })
-            .getResult(0);
+    Value result = mapElements(
+        rewriter, loc, acc, rewriter.getF32Type(),
+        ValueRange{acc, adaptor.getActScale(), adaptor.getWeightScale()},
+        {identity(rewriter, loops), broadcastMap(rewriter, accType, actType),
+         weightMap},
+        [](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          Value f = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), args[0]);
+          Value div = arith::DivFOp::create(nb, nl, f, args[1]);
+          return arith::MulFOp::create(nb, nl, div, args[2]);
+        });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -566,51 +549,30 @@ struct HadamardLowering : OpConversionPattern<HadamardOp> {
         bExprs.push_back(pairDim ? rewriter.getAffineConstantExpr(1)
                                  : rewriter.getAffineDimExpr(i));
       }
-      Value init = emptyTensor(rewriter, loc,
-                               tensor::getMixedSizes(rewriter, loc, pairs),
-                               rewriter.getF32Type());
-      Value stage =
-          linalg::GenericOp::create(
-              rewriter, loc, init.getType(), ValueRange{pairs, pairs},
-              ValueRange{init},
-              ArrayRef<AffineMap>{AffineMap::get(loops, 0, aExprs, ctx),
-                                  AffineMap::get(loops, 0, bExprs, ctx),
-                                  identity(rewriter, loops)},
-              iterators(loops),
-              [&](OpBuilder &nb, Location nl, ValueRange args) {
-                Value t = linalg::IndexOp::create(nb, nl, loops - 2);
-                Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
-                Value first = arith::CmpIOp::create(
-                    nb, nl, arith::CmpIPredicate::eq, t, zero);
-                Value sum = arith::AddFOp::create(nb, nl, args[0], args[1]);
-                Value diff = arith::SubFOp::create(nb, nl, args[0], args[1]);
-                linalg::YieldOp::create(
-                    nb, nl,
-                    arith::SelectOp::create(nb, nl, first, sum, diff)
-                        .getResult());
-              })
-              .getResult(0);
+      Value stage = mapElements(
+          rewriter, loc, pairs, rewriter.getF32Type(), ValueRange{pairs, pairs},
+          {AffineMap::get(loops, 0, aExprs, ctx),
+           AffineMap::get(loops, 0, bExprs, ctx)},
+          [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+            Value t = linalg::IndexOp::create(nb, nl, loops - 2);
+            Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+            Value first = arith::CmpIOp::create(
+                nb, nl, arith::CmpIPredicate::eq, t, zero);
+            Value sum = arith::AddFOp::create(nb, nl, args[0], args[1]);
+            Value diff = arith::SubFOp::create(nb, nl, args[0], args[1]);
+            return arith::SelectOp::create(nb, nl, first, sum, diff);
+          });
       x = mergeLastAxes(rewriter, loc, stage, 3);
     }
 
     // Normalize by f32(1 / sqrt(B)).
     float norm = static_cast<float>(1.0 / std::sqrt(static_cast<double>(block)));
-    Value init = emptyTensor(rewriter, loc,
-                             tensor::getMixedSizes(rewriter, loc, x),
-                             rewriter.getF32Type());
-    Value result =
-        linalg::GenericOp::create(
-            rewriter, loc, init.getType(), ValueRange{x}, ValueRange{init},
-            ArrayRef<AffineMap>{identity(rewriter, rank),
-                                identity(rewriter, rank)},
-            iterators(rank),
-            [&](OpBuilder &nb, Location nl, ValueRange args) {
-              Value c =
-                  arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(norm));
-              linalg::YieldOp::create(
-                  nb, nl, arith::MulFOp::create(nb, nl, args[0], c).getResult());
-            })
-            .getResult(0);
+    Value result = mapElements(
+        rewriter, loc, x, rewriter.getF32Type(), x, identity(rewriter, rank),
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          Value c = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(norm));
+          return arith::MulFOp::create(nb, nl, args[0], c);
+        });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -689,35 +651,27 @@ struct SparsifyLowering : OpConversionPattern<SparsifyOp> {
       inputs.push_back(keepMask);
       maps.push_back(identity(rewriter, rank));
     }
-    maps.push_back(identity(rewriter, rank));
-    Value init = emptyTensor(rewriter, loc, sizes, f32);
-    Value result =
-        linalg::GenericOp::create(
-            rewriter, loc, init.getType(), inputs, ValueRange{init}, maps,
-            iterators(rank),
-            [&](OpBuilder &nb, Location nl, ValueRange args) {
-              Value keep;
-              if (keepMask) {
-                keep = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
-                                             args[1], k);
-              } else {
-                // Compare in f64 so the threshold is not rounded to f32.
-                Value abs = arith::ExtFOp::create(
-                    nb, nl, nb.getF64Type(),
-                    math::AbsFOp::create(nb, nl, args[0]).getResult());
-                Value t = arith::ConstantOp::create(nb, nl,
-                                                    nb.getF64FloatAttr(value));
-                keep = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGE,
-                                             abs, t);
-              }
-              Value zero =
-                  arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0f));
-              linalg::YieldOp::create(
-                  nb, nl,
-                  arith::SelectOp::create(nb, nl, keep, args[0], zero)
-                      .getResult());
-            })
-            .getResult(0);
+    Value result = mapElements(
+        rewriter, loc, x, f32, inputs, maps,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          Value keep;
+          if (keepMask) {
+            keep = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
+                                         args[1], k);
+          } else {
+            // Compare in f64 so the threshold is not rounded to f32.
+            Value abs = arith::ExtFOp::create(
+                nb, nl, nb.getF64Type(),
+                math::AbsFOp::create(nb, nl, args[0]).getResult());
+            Value t =
+                arith::ConstantOp::create(nb, nl, nb.getF64FloatAttr(value));
+            keep = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGE,
+                                         abs, t);
+          }
+          Value zero =
+              arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0f));
+          return arith::SelectOp::create(nb, nl, keep, args[0], zero);
+        });
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -25,6 +25,16 @@ static SmallVector<int64_t> withLastDim(ArrayRef<int64_t> shape, int64_t dim) {
   return result;
 }
 
+/// Infers an f32 tensor of the shape of `value` (dequantize, rescale).
+static LogicalResult inferF32Like(Value value, SmallVectorImpl<Type> &inferred) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type)
+    return failure();
+  inferred.push_back(RankedTensorType::get(
+      type.getShape(), Float32Type::get(value.getContext())));
+  return success();
+}
+
 /// Verifies that a float activation `[..., K]` can feed a weight with K
 /// columns.
 static LogicalResult verifyFeatureDim(Operation *op, RankedTensorType type,
@@ -184,12 +194,7 @@ LogicalResult DequantizeOp::inferReturnTypes(MLIRContext *context,
                                              std::optional<Location>,
                                              DequantizeOp::Adaptor adaptor,
                                              SmallVectorImpl<Type> &inferred) {
-  auto type = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
-  if (!type)
-    return failure();
-  inferred.push_back(
-      RankedTensorType::get(type.getShape(), Float32Type::get(context)));
-  return success();
+  return inferF32Like(adaptor.getInput(), inferred);
 }
 
 /// Verifies that `scale` is a valid scale tensor for `values` as produced by
@@ -266,12 +271,7 @@ LogicalResult RescaleOp::inferReturnTypes(MLIRContext *context,
                                           std::optional<Location>,
                                           RescaleOp::Adaptor adaptor,
                                           SmallVectorImpl<Type> &inferred) {
-  auto type = dyn_cast<RankedTensorType>(adaptor.getAcc().getType());
-  if (!type)
-    return failure();
-  inferred.push_back(
-      RankedTensorType::get(type.getShape(), Float32Type::get(context)));
-  return success();
+  return inferF32Like(adaptor.getAcc(), inferred);
 }
 
 LogicalResult RescaleOp::verify() {
