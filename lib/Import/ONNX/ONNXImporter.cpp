@@ -304,7 +304,8 @@ private:
   Value emitElementwise(Location loc, ArrayRef<Value> ins, Type elemType,
                         function_ref<Value(OpBuilder &, Location, ValueRange)>
                             body,
-                        std::optional<ArrayRef<int64_t>> shapeHint = {});
+                        std::optional<ArrayRef<int64_t>> shapeHint = {},
+                        ArrayRef<Value> hintDyn = {});
   Value emitReduce(Location loc, Value x, ArrayRef<int64_t> axes,
                    bool keepdims, StringRef kind);
   Value emitMatMul(Location loc, Value a, Value bv, bool integer);
@@ -324,6 +325,11 @@ private:
   llvm::StringMap<ConstPtr> constants;
   llvm::StringMap<Value> values;
   llvm::StringMap<Value> materialized;
+  /// Shape tensors (rank <= 1 integer tensors) tracked per element: an
+  /// IntegerAttr for a known entry, an index Value for a runtime one.
+  llvm::StringMap<SmallVector<OpFoldResult>> symShapes;
+  std::optional<SmallVector<OpFoldResult>> symOf(StringRef name);
+  void trackSymbolic(const onnx::NodeProto &node, ArrayRef<Value> in);
   DenseMap<size_t, BitLinearMatch> matches;
   SmallVector<bool> live;
   SmallVector<bool> folded;
@@ -783,7 +789,7 @@ Value Importer::dim(Location loc, Value v, int64_t d) {
 Value Importer::emitElementwise(
     Location loc, ArrayRef<Value> ins, Type elemType,
     function_ref<Value(OpBuilder &, Location, ValueRange)> body,
-    std::optional<ArrayRef<int64_t>> shapeHint) {
+    std::optional<ArrayRef<int64_t>> shapeHint, ArrayRef<Value> hintDyn) {
   size_t rank = 0;
   for (Value v : ins)
     rank = std::max<size_t>(rank, cast<RankedTensorType>(v.getType()).getRank());
@@ -814,6 +820,10 @@ Value Importer::emitElementwise(
     for (size_t k = 0; k < shapeHint->size(); ++k)
       if ((*shapeHint)[k] != ShapedType::kDynamic)
         merge(off + k, (*shapeHint)[k], Value(), 0);
+      else if (k < hintDyn.size() && hintDyn[k] && shape[off + k] == 1) {
+        shape[off + k] = ShapedType::kDynamic;
+        dynSizes[off + k] = hintDyn[k];
+      }
   }
   SmallVector<Value> dyn;
   for (size_t k = 0; k < rank; ++k)
@@ -1050,6 +1060,125 @@ Value Importer::emitBitLinear(Location loc, const BitLinearMatch &m,
 // Per-op emission
 //===----------------------------------------------------------------------===//
 
+std::optional<SmallVector<OpFoldResult>> Importer::symOf(StringRef name) {
+  if (ConstPtr c = constant(name)) {
+    if (c->isFloat() || c->shape.size() > 1)
+      return std::nullopt;
+    SmallVector<OpFoldResult> r;
+    for (int64_t v : c->i)
+      r.push_back(b.getI64IntegerAttr(v));
+    return r;
+  }
+  auto it = symShapes.find(name);
+  if (it == symShapes.end())
+    return std::nullopt;
+  return it->second;
+}
+
+void Importer::trackSymbolic(const onnx::NodeProto &node,
+                             ArrayRef<Value> in) {
+  StringRef op = node.op_type();
+  if (node.output_size() < 1 || node.output(0).empty())
+    return;
+  Location loc = nodeLoc(node);
+  auto rankOf = [&](size_t k) -> int64_t {
+    if (k >= in.size() || !in[k])
+      return -1;
+    return cast<RankedTensorType>(in[k].getType()).getRank();
+  };
+  SmallVector<OpFoldResult> out;
+  if (op == "Shape") {
+    if (in.empty() || !in[0])
+      return;
+    auto t = cast<RankedTensorType>(in[0].getType());
+    int64_t rank = t.getRank();
+    int64_t start = attrInt(node, "start").value_or(0);
+    int64_t end = attrInt(node, "end").value_or(rank);
+    start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+    end = std::clamp<int64_t>(end < 0 ? end + rank : end, start, rank);
+    for (int64_t d = start; d < end; ++d)
+      out.push_back(t.isDynamicDim(d) ? OpFoldResult(dim(loc, in[0], d))
+                                      : b.getI64IntegerAttr(t.getDimSize(d)));
+  } else if (op == "Identity" || op == "Cast" || op == "Unsqueeze" ||
+             op == "Squeeze") {
+    if (rankOf(0) > 1)
+      return;
+    auto s = symOf(node.input(0));
+    if (!s)
+      return;
+    out = *s;
+  } else if (op == "Gather") {
+    if (node.input_size() < 2 || rankOf(0) != 1)
+      return;
+    auto s = symOf(node.input(0));
+    ConstPtr idx = constant(node.input(1));
+    if (!s || !idx || idx->isFloat() || idx->shape.size() > 1)
+      return;
+    int64_t n = s->size();
+    for (int64_t i : idx->i) {
+      i = i < 0 ? i + n : i;
+      if (i < 0 || i >= n)
+        return;
+      out.push_back((*s)[i]);
+    }
+  } else if (op == "Concat") {
+    for (size_t k = 0; k < in.size(); ++k) {
+      if (rankOf(k) != 1)
+        return;
+      auto s = symOf(node.input(k));
+      if (!s)
+        return;
+      out.append(s->begin(), s->end());
+    }
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+    if (node.input_size() != 2 || rankOf(0) > 1 || rankOf(1) > 1)
+      return;
+    auto l = symOf(node.input(0)), r = symOf(node.input(1));
+    if (!l || !r)
+      return;
+    size_t n = std::max(l->size(), r->size());
+    if ((l->size() != n && l->size() != 1) ||
+        (r->size() != n && r->size() != 1))
+      return;
+    auto idx = [&](OpFoldResult f) -> Value {
+      if (auto v = dyn_cast<Value>(f))
+        return v;
+      return arith::ConstantIndexOp::create(
+          b, loc, cast<IntegerAttr>(cast<Attribute>(f)).getInt());
+    };
+    for (size_t k = 0; k < n; ++k) {
+      OpFoldResult x = (*l)[l->size() == 1 ? 0 : k];
+      OpFoldResult y = (*r)[r->size() == 1 ? 0 : k];
+      auto xa = dyn_cast<Attribute>(x), ya = dyn_cast<Attribute>(y);
+      if (xa && ya) {
+        int64_t xi = cast<IntegerAttr>(xa).getInt(),
+                yi = cast<IntegerAttr>(ya).getInt();
+        if (op == "Div" && yi == 0)
+          return;
+        out.push_back(b.getI64IntegerAttr(
+            op == "Add"   ? xi + yi
+            : op == "Sub" ? xi - yi
+            : op == "Mul" ? xi * yi
+                          : xi / yi));
+        continue;
+      }
+      Value xv = idx(x), yv = idx(y), v;
+      if (op == "Add")
+        v = arith::AddIOp::create(b, loc, xv, yv);
+      else if (op == "Sub")
+        v = arith::SubIOp::create(b, loc, xv, yv);
+      else if (op == "Mul")
+        v = arith::MulIOp::create(b, loc, xv, yv);
+      else
+        v = arith::DivSIOp::create(b, loc, xv, yv);
+      out.push_back(v);
+    }
+  } else {
+    return;
+  }
+  symShapes[node.output(0)] = std::move(out);
+}
+
 LogicalResult Importer::emitNode(const onnx::NodeProto &node) {
   Location loc = nodeLoc(node);
   StringRef op = node.op_type();
@@ -1066,6 +1195,7 @@ LogicalResult Importer::emitNode(const onnx::NodeProto &node) {
       return nodeError(node) << "input '" << name << "' is undefined";
     in.push_back(*v);
   }
+  trackSymbolic(node, in);
   auto setOut = [&](Value v) { values[node.output(0)] = v; };
   auto typeOf = [](Value v) { return cast<RankedTensorType>(v.getType()); };
   auto eltOf = [&](Value v) { return typeOf(v).getElementType(); };
@@ -1451,13 +1581,20 @@ LogicalResult Importer::emitNode(const onnx::NodeProto &node) {
       dims.push_back(t.isDynamicDim(d) ? dim(loc, in[0], d) : Value());
     };
     if (op == "Reshape") {
-      auto target = intsOf(1);
+      auto target = symOf(node.input(1));
       if (!target)
         return nodeError(node) << "dynamic target shapes are not supported";
       bool allowZero = attrInt(node, "allowzero").value_or(0);
       int64_t inferAt = -1;
       for (size_t d = 0; d < target->size(); ++d) {
-        int64_t v = (*target)[d];
+        if (auto dv = dyn_cast<Value>((*target)[d])) {
+          // A runtime entry (from Shape arithmetic): a dynamic size.
+          shape.push_back(ShapedType::kDynamic);
+          dims.push_back(dv);
+          continue;
+        }
+        int64_t v =
+            cast<IntegerAttr>(cast<Attribute>((*target)[d])).getInt();
         if (v == 0 && !allowZero) {
           if (static_cast<int64_t>(d) >= rank)
             return nodeError(node) << "0 refers to a missing dimension";
@@ -1627,16 +1764,24 @@ LogicalResult Importer::emitNode(const onnx::NodeProto &node) {
   if (op == "Expand") {
     if (failed(need(2)))
       return failure();
-    auto shape = intsOf(1);
+    auto shape = symOf(node.input(1));
     if (!shape)
       return nodeError(node) << "dynamic target shapes are not supported";
     SmallVector<int64_t> hint;
-    for (int64_t d : *shape)
-      hint.push_back(d == 1 ? 1 : d);
+    SmallVector<Value> hintDyn;
+    for (OpFoldResult f : *shape) {
+      if (auto dv = dyn_cast<Value>(f)) {
+        hint.push_back(ShapedType::kDynamic);
+        hintDyn.push_back(dv);
+      } else {
+        hint.push_back(cast<IntegerAttr>(cast<Attribute>(f)).getInt());
+        hintDyn.push_back(Value());
+      }
+    }
     setOut(emitElementwise(
         loc, {in[0]}, eltOf(in[0]),
         [](OpBuilder &, Location, ValueRange a) { return a[0]; },
-        ArrayRef<int64_t>(hint)));
+        ArrayRef<int64_t>(hint), hintDyn));
     return success();
   }
   if (op == "Gather") {

@@ -85,6 +85,34 @@ def shape_fold():
     save(helper.make_graph(nodes, "shape_fold", [x], [y], [w]), "shape_fold.onnx")
 
 
+def dyn_reshape():
+    """Reshape / Expand whose target shape mixes runtime dims (Shape ->
+    Gather -> Unsqueeze -> Concat) with constant entries, and a Div entry."""
+    x = helper.make_tensor_value_info("x", F, ["batch", "seq", 8])
+    y = helper.make_tensor_value_info("y", F, ["batch", "seq", 2, 4])
+    nodes = [
+        helper.make_node("Shape", ["x"], ["sh"], name="shape"),
+        const("i0", np.array(0, np.int64)),
+        const("i1", np.array(1, np.int64)),
+        const("i2", np.array(2, np.int64)),
+        const("ax", np.array([0], np.int64)),
+        const("four", np.array([4], np.int64)),
+        helper.make_node("Gather", ["sh", "i0"], ["b"], name="gather_b", axis=0),
+        helper.make_node("Gather", ["sh", "i1"], ["s"], name="gather_s", axis=0),
+        helper.make_node("Gather", ["sh", "i2"], ["h"], name="gather_h", axis=0),
+        helper.make_node("Div", ["h", "four"], ["hd"], name="div"),
+        helper.make_node("Unsqueeze", ["b", "ax"], ["bu"], name="unsq_b"),
+        helper.make_node("Unsqueeze", ["s", "ax"], ["su"], name="unsq_s"),
+        helper.make_node("Concat", ["bu", "su", "hd", "four"], ["tgt"],
+                         name="concat", axis=0),
+        helper.make_node("Reshape", ["x", "tgt"], ["r"], name="reshape"),
+        const("c", np.arange(8, dtype=np.float32).reshape(2, 4)),
+        helper.make_node("Expand", ["c", "tgt"], ["e"], name="expand"),
+        helper.make_node("Add", ["r", "e"], ["y"], name="add"),
+    ]
+    save(helper.make_graph(nodes, "dyn_reshape", [x], [y]), "dyn_reshape.onnx")
+
+
 def unsupported():
     x = helper.make_tensor_value_info("x", F, [2, 4])
     y = helper.make_tensor_value_info("y", F, None)
@@ -223,6 +251,7 @@ def main():
     elementwise()
     reduce_softmax()
     shape_fold()
+    dyn_reshape()
     unsupported()
     for mode in ("float", "int8", "qint", "fake"):
         for scheme in SCHEMES:
