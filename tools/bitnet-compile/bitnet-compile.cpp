@@ -27,24 +27,28 @@ enum class EmitKind { MLIR };
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  llvm::cl::OptionCategory category("bitnet-compile options");
   llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
                                        llvm::cl::desc("<model.onnx>"),
-                                       llvm::cl::Required);
+                                       llvm::cl::Required,
+                                       llvm::cl::cat(category));
   llvm::cl::opt<std::string> outputFile(
       "o", llvm::cl::desc("Output file"), llvm::cl::value_desc("filename"),
-      llvm::cl::init("-"));
+      llvm::cl::init("-"), llvm::cl::cat(category));
   llvm::cl::opt<EmitKind> emit(
       "emit", llvm::cl::desc("What to produce"),
       llvm::cl::values(clEnumValN(EmitKind::MLIR, "mlir",
                                   "the raised bitnet-level MLIR module")),
-      llvm::cl::init(EmitKind::MLIR));
+      llvm::cl::init(EmitKind::MLIR), llvm::cl::cat(category));
   llvm::cl::opt<bool> noRaise(
       "no-raise", llvm::cl::desc("Import without recognising BitLinears"),
-      llvm::cl::init(false));
+      llvm::cl::init(false), llvm::cl::cat(category));
   llvm::cl::opt<bool> debugInfo(
       "mlir-print-debuginfo",
       llvm::cl::desc("Print the locations (ONNX node names)"),
-      llvm::cl::init(false));
+      llvm::cl::init(false), llvm::cl::cat(category));
+  // Only our options in --help, not every flag libLLVM registers.
+  llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, "bitnet-mlir compiler\n");
 
   MLIRContext context;
