@@ -134,9 +134,8 @@ std::optional<ConstPtr> reduce(StringRef op, const ConstTensor &a,
     for (int64_t d = 0; d < rank; ++d)
       if (!red[d])
         o += ((e / as[d]) % a.shape[d]) * ks[d];
-    if (a.isFloat()) {
-      float v = a.f[e];
-      float &acc = r->f[o];
+    // One combine step for both element kinds (float and integer data).
+    auto combine = [&](auto &acc, auto v) {
       if (!seen[o])
         acc = v;
       else if (isMax)
@@ -145,18 +144,11 @@ std::optional<ConstPtr> reduce(StringRef op, const ConstTensor &a,
         acc = std::min(acc, v);
       else
         acc = acc + v;
-    } else {
-      int64_t v = a.i[e];
-      int64_t &acc = r->i[o];
-      if (!seen[o])
-        acc = v;
-      else if (isMax)
-        acc = std::max(acc, v);
-      else if (isMin)
-        acc = std::min(acc, v);
-      else
-        acc = acc + v;
-    }
+    };
+    if (a.isFloat())
+      combine(r->f[o], a.f[e]);
+    else
+      combine(r->i[o], a.i[e]);
     seen[o] = true;
   }
   if (op == "ReduceMean") {
