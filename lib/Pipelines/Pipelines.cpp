@@ -7,6 +7,7 @@
 #include "bitnet/Pipelines/Pipelines.h"
 #include "bitnet/Conversion/Passes.h"
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
+#include "bitnet/Target/Passes.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -36,6 +37,8 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
 
   // Elementwise arith/math on tensors (from other producers) -> linalg, then
   // tensors -> buffers, with deallocation.
+  if (options.modelInterface)
+    pm.addPass(createBitNetPrepareModelEntry({options.entry}));
   pm.addPass(createConvertElementwiseToLinalgPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -44,6 +47,9 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  if (options.modelInterface)
+    pm.addPass(createBitNetGenerateModelInterface(
+        {options.entry, options.requiredFeatures}));
 
   // Loops (in index order: the reference sums sequentially) -> LLVM.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

@@ -4,26 +4,31 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// bitnet-compile model.onnx --emit=mlir [-o out.mlir]: imports an ONNX model,
-// raises its BitLinears and prints the bitnet-level module.
+// bitnet-compile model.onnx [--target=...] [-mcpu=...] [-mattr=...]
+//                [--emit=mlir|llvm|obj|so] [-o out]
+// A thin driver over compileONNXModel (lib/Compiler).
 //
 //===----------------------------------------------------------------------===//
 
-#include "bitnet/Import/ONNX/ONNXImporter.h"
-#include "mlir/IR/AsmState.h"
+#include "bitnet/Compiler/Compiler.h"
+#include "bitnet/Target/TargetSpec.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
+using namespace mlir::bitnet;
 
-namespace {
-enum class EmitKind { MLIR };
-} // namespace
+static void printExtraHelp(llvm::raw_ostream &os) {
+  os << "\nNamed CPU levels for -mcpu (any LLVM CPU name also works):\n";
+  for (auto [name, description] : getNamedCPULevels())
+    os << "  " << llvm::left_justify(name, 20) << description << "\n";
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -33,47 +38,82 @@ int main(int argc, char **argv) {
                                        llvm::cl::Required,
                                        llvm::cl::cat(category));
   llvm::cl::opt<std::string> outputFile(
-      "o", llvm::cl::desc("Output file"), llvm::cl::value_desc("filename"),
-      llvm::cl::init("-"), llvm::cl::cat(category));
-  llvm::cl::opt<EmitKind> emit(
+      "o",
+      llvm::cl::desc("Output file (default: stdout for mlir/llvm, "
+                     "<model>.o / <model>.so in the current directory)"),
+      llvm::cl::value_desc("filename"), llvm::cl::cat(category));
+  llvm::cl::opt<OutputKind> emit(
       "emit", llvm::cl::desc("What to produce"),
-      llvm::cl::values(clEnumValN(EmitKind::MLIR, "mlir",
-                                  "the raised bitnet-level MLIR module")),
-      llvm::cl::init(EmitKind::MLIR), llvm::cl::cat(category));
+      llvm::cl::values(
+          clEnumValN(OutputKind::MLIR, "mlir",
+                     "the raised bitnet-level MLIR module"),
+          clEnumValN(OutputKind::LLVMIR, "llvm", "optimized LLVM IR"),
+          clEnumValN(OutputKind::Object, "obj",
+                     "an object file of the model (no runtime)"),
+          clEnumValN(OutputKind::SharedLibrary, "so",
+                     "model.so: model + runtime, the C ABI of "
+                     "bitnet-c/Runtime.h")),
+      llvm::cl::init(OutputKind::SharedLibrary), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> target(
+      "target",
+      llvm::cl::desc("host (default), x86_64, aarch64, riscv64 or an LLVM "
+                     "Linux triple"),
+      llvm::cl::init("host"), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> cpu(
+      "mcpu", llvm::cl::desc("CPU: an LLVM CPU name or a named level "
+                             "(listed at the end of --help)"),
+      llvm::cl::cat(category));
+  llvm::cl::opt<std::string> mattr(
+      "mattr", llvm::cl::desc("Extra LLVM features, e.g. +dotprod,+i8mm"),
+      llvm::cl::cat(category));
   llvm::cl::opt<bool> noRaise(
       "no-raise", llvm::cl::desc("Import without recognising BitLinears"),
       llvm::cl::init(false), llvm::cl::cat(category));
+  llvm::cl::opt<bool> quiet("q", llvm::cl::desc("No progress on stderr"),
+                            llvm::cl::init(false), llvm::cl::cat(category));
   llvm::cl::opt<bool> debugInfo(
       "mlir-print-debuginfo",
       llvm::cl::desc("Print the locations (ONNX node names)"),
       llvm::cl::init(false), llvm::cl::cat(category));
   // Only our options in --help, not every flag libLLVM registers.
   llvm::cl::HideUnrelatedOptions(category);
-  llvm::cl::ParseCommandLineOptions(argc, argv, "bitnet-mlir compiler\n");
+  llvm::cl::AddExtraVersionPrinter(printExtraHelp);
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "bitnet-compile (bitnet-mlir) with LLVM " LLVM_VERSION_STRING "\n";
+  });
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv,
+      "bitnet-mlir compiler: ONNX model -> native model library\n\n"
+      "  bitnet-compile model.onnx --target=aarch64 -mcpu=armv8.2-a+dotprod "
+      "-o model.so\n");
 
-  MLIRContext context;
+  CompileOptions options;
+  options.target = target;
+  options.cpu = cpu;
+  options.features = mattr;
+  options.output = emit;
+  options.import.raiseBitLinear = !noRaise;
+  options.printDebugInfo = debugInfo;
+  options.toolchain = getDefaultToolchainPaths(
+      llvm::sys::fs::getMainExecutable(argv[0], (void *)&printExtraHelp));
+  // Progress only for the long outputs.
+  if (!quiet && (emit == OutputKind::Object || emit == OutputKind::SharedLibrary))
+    options.progress = &llvm::errs();
+
+  std::string output = outputFile;
+  if (output.empty()) {
+    if (emit == OutputKind::Object || emit == OutputKind::SharedLibrary)
+      output = (llvm::sys::path::stem(inputFile) +
+                (emit == OutputKind::Object ? ".o" : ".so"))
+                   .str();
+    else
+      output = "-";
+  }
+
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context, llvm::errs());
-
-  bitnet::ImportOptions options;
-  options.raiseBitLinear = !noRaise;
-  FailureOr<OwningOpRef<ModuleOp>> module =
-      bitnet::importONNXFile(inputFile, &context, options);
-  if (failed(module))
-    return 1;
-
-  std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputFile, &error);
-  if (!output) {
-    llvm::errs() << "bitnet-compile: " << error << "\n";
-    return 1;
-  }
-  OpPrintingFlags flags;
-  if (debugInfo)
-    flags.enableDebugInfo();
-  (**module)->print(output->os(), flags);
-  output->os() << "\n";
-  output->keep();
-  return 0;
+  return failed(compileONNXModel(inputFile, output, options, context)) ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 #include "bitnet/Dialect/BitNet/IR/BitNetDialect.h"
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/Pipelines/Pipelines.h"
+#include "bitnet/Target/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -24,6 +25,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::bitnet::registerBitNetPasses();
   mlir::bitnet::registerBitNetConversionPasses();
+  mlir::bitnet::registerBitNetTargetPasses();
   mlir::bitnet::registerBitNetPipelines();
 
   mlir::DialectRegistry registry;

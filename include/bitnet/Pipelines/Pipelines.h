@@ -40,6 +40,19 @@ struct BitNetPipelineOptions
       llvm::cl::values(
           clEnumValN(LowerTo::Linalg, "linalg", "linalg on tensors"),
           clEnumValN(LowerTo::LLVM, "llvm", "the LLVM dialect"))};
+  PassOptions::Option<bool> modelInterface{
+      *this, "model-interface",
+      llvm::cl::desc("Generate a model library's entry point and metadata "
+                     "for the `entry` function (lower-to=llvm only)"),
+      llvm::cl::init(false)};
+  PassOptions::Option<std::string> entry{
+      *this, "entry", llvm::cl::desc("The function a model library runs"),
+      llvm::cl::init("main")};
+  PassOptions::Option<std::string> requiredFeatures{
+      *this, "required-features",
+      llvm::cl::desc("CPU features a model library checks at load time, "
+                     "space-separated"),
+      llvm::cl::init("")};
 };
 
 /// The whole compilation pipeline from bitnet-level IR, as configured.

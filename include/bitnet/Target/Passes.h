@@ -1,0 +1,25 @@
+//===- Passes.h - Model library passes ----------------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_TARGET_PASSES_H
+#define BITNET_TARGET_PASSES_H
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::bitnet {
+
+#define GEN_PASS_DECL
+#include "bitnet/Target/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "bitnet/Target/Passes.h.inc"
+
+} // namespace mlir::bitnet
+
+#endif // BITNET_TARGET_PASSES_H

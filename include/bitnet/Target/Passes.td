@@ -1,0 +1,67 @@
+//===- Passes.td - Model library passes ---------------------*- tablegen -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Passes that turn a compiled graph into the entry point of a model library
+// (include/bitnet-c/ModelInterface.h).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_TARGET_PASSES_TD
+#define BITNET_TARGET_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def BitNetGenerateModelInterface
+    : Pass<"bitnet-generate-model-interface", "::mlir::ModuleOp"> {
+  let summary = "Generate a model library's entry point and metadata";
+  let description = [{
+    Runs after bufferization, on the module whose `entry` function takes and
+    returns identity-layout memrefs. Generates the two symbols of the
+    compiler/runtime contract in `include/bitnet-c/ModelInterface.h`:
+
+    * `__bitnet_model_run(inputs, outputs)`: a function over `!llvm.ptr`s
+      that builds a memref descriptor for each input from its (data, shape)
+      pair, calls the entry function, and stores each returned buffer's
+      malloc'ed pointer, data pointer and extents into `outputs`;
+    * `__bitnet_model_metadata`: the text record of the graph name, the
+      target (from `bitnet.target`), the CPU features the code requires, and
+      each input and output (ONNX name from `onnx.name`, element type from
+      `onnx.elem_type` or the memref type, extents, `onnx.dim_params`).
+
+    The entry function's results must be buffers it owns (the ownership-based
+    buffer deallocation pipeline guarantees this for public functions), so
+    the runtime can free them.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::func::FuncDialect"];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "The function the library runs">,
+    Option<"requiredFeatures", "required-features", "std::string",
+           /*default=*/"\"\"",
+           "Space-separated CPU features the runtime checks at load time "
+           "(vocabulary in ModelInterface.h)">,
+  ];
+}
+
+def BitNetPrepareModelEntry
+    : Pass<"bitnet-prepare-model-entry", "::mlir::ModuleOp"> {
+  let summary = "Check and seal the function a model library exports";
+  let description = [{
+    Runs on tensors, before bufferization. Checks that the `entry` function
+    exists and that every argument and result is a ranked tensor whose
+    element type a model library can exchange (f16, f32, f64, i1, i8, i16,
+    i32, i64), and marks the arguments `bufferization.writable = false`: a
+    run only reads the caller's input buffers.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "The function the library runs">,
+  ];
+}
+
+#endif // BITNET_TARGET_PASSES_TD
