@@ -48,3 +48,44 @@ tools = [
     ToolSubst("mlir-runner", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The model runtime and bitnet-run. A fake model (test/Runtime/Inputs) is
+# linked with lib/bitnet/<arch>/bitnet_runtime.o at test time by
+# `%cc_<arch> -shared ... %bitnet_runtime_<arch>` (or %cc_host and
+# %bitnet_runtime_host). Features: runtime-<arch> (and runtime-host) when
+# that object exists; qemu-<arch> when a foreign <arch> library can run
+# (qemu-user, the cross runner and the cross libc), and on the host ISA when
+# qemu-<host> exists to emulate other CPUs; python-onnx for .pb fixtures.
+import shutil
+import subprocess
+
+llvm_config.add_tool_substitutions(
+    ["bitnet-run", ToolSubst("llvm-nm", unresolved="ignore"),
+     ToolSubst("llvm-readelf", unresolved="ignore")], tool_dirs)
+bitnet_lib_dir = os.path.join(config.bitnet_obj_root, "lib", "bitnet")
+bitnet_arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch)
+for isa in ("x86_64", "aarch64", "riscv64"):
+    runtime_obj = os.path.join(bitnet_lib_dir, isa, "bitnet_runtime.o")
+    if (config.bitnet_clang and not config.bitnet_clang.endswith("NOTFOUND")
+            and os.path.exists(runtime_obj)):
+        config.available_features.add("runtime-" + isa)
+        cc = "%s --target=%s-linux-gnu -fuse-ld=lld -fPIC -O1 -I%s" % (
+            config.bitnet_clang, isa,
+            os.path.join(config.bitnet_src_root, "include"))
+        config.substitutions.append(("%cc_" + isa, cc))
+        config.substitutions.append(("%bitnet_runtime_" + isa, runtime_obj))
+        if isa == bitnet_arch:
+            config.available_features.add("runtime-host")
+            config.substitutions.append(("%cc_host", cc))
+            config.substitutions.append(("%bitnet_runtime_host", runtime_obj))
+    qemu = shutil.which("qemu-" + isa)
+    if not qemu:
+        continue
+    config.substitutions.append(("%qemu_" + isa, qemu))
+    runner = os.path.join(bitnet_lib_dir, isa, "bitnet-run")
+    if isa == bitnet_arch or (os.path.exists(runner) and
+                              os.path.isdir("/usr/%s-linux-gnu" % isa)):
+        config.available_features.add("qemu-" + isa)
+if subprocess.call([config.python_executable, "-c", "import onnx, numpy"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("python-onnx")

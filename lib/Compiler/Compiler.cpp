@@ -96,7 +96,10 @@ LogicalResult mlir::bitnet::compileONNXModel(StringRef inputPath,
       importONNXFile(inputPath, &context, options.import);
   if (failed(module))
     return failure();
-  (**module)->setAttr("bitnet.target", spec->getAttr(&context));
+  // The raised IR of a host compile stays host-independent (tests, diffs
+  // between machines); every explicit target is recorded.
+  if (options.output != OutputKind::MLIR || options.target != "host")
+    (**module)->setAttr("bitnet.target", spec->getAttr(&context));
   progress.end();
 
   if (options.output == OutputKind::MLIR) {

@@ -53,6 +53,8 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
 
   // Loops (in index order: the reference sums sequentially) -> LLVM.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (options.modelInterface)
+    pm.addPass(createBitNetOutlineLoopNests());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
