@@ -61,6 +61,7 @@ import subprocess
 
 llvm_config.add_tool_substitutions(
     ["bitnet-run", ToolSubst("llvm-nm", unresolved="ignore"),
+     ToolSubst("llvm-objdump", unresolved="ignore"),
      ToolSubst("llvm-readelf", unresolved="ignore")], tool_dirs)
 bitnet_lib_dir = os.path.join(config.bitnet_obj_root, "lib", "bitnet")
 bitnet_arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch)

@@ -91,6 +91,14 @@ LogicalResult mlir::bitnet::compileONNXModel(StringRef inputPath,
   if (!tm)
     return emitError(fileLoc) << llvm::toString(tm.takeError());
 
+  // A missing output directory should not cost a whole compile either.
+  if (outputPath != "-") {
+    StringRef dir = llvm::sys::path::parent_path(outputPath);
+    if (!dir.empty() && !llvm::sys::fs::is_directory(dir))
+      return emitError(fileLoc) << "cannot write '" << outputPath
+                                << "': no directory '" << dir << "'";
+  }
+
   progress.begin(("importing " + inputPath).str());
   FailureOr<OwningOpRef<ModuleOp>> module =
       importONNXFile(inputPath, &context, options.import);

@@ -24,10 +24,13 @@
 using namespace mlir;
 using namespace mlir::bitnet;
 
-static void printExtraHelp(llvm::raw_ostream &os) {
+static std::string getCPULevelsHelp() {
+  std::string text;
+  llvm::raw_string_ostream os(text);
   os << "\nNamed CPU levels for -mcpu (any LLVM CPU name also works):\n";
   for (auto [name, description] : getNamedCPULevels())
     os << "  " << llvm::left_justify(name, 20) << description << "\n";
+  return text;
 }
 
 int main(int argc, char **argv) {
@@ -77,7 +80,8 @@ int main(int argc, char **argv) {
       llvm::cl::init(false), llvm::cl::cat(category));
   // Only our options in --help, not every flag libLLVM registers.
   llvm::cl::HideUnrelatedOptions(category);
-  llvm::cl::AddExtraVersionPrinter(printExtraHelp);
+  std::string cpuLevelsHelp = getCPULevelsHelp();
+  llvm::cl::extrahelp cpuLevels(cpuLevelsHelp.c_str());
   llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "bitnet-compile (bitnet-mlir) with LLVM " LLVM_VERSION_STRING "\n";
   });
@@ -95,7 +99,7 @@ int main(int argc, char **argv) {
   options.import.raiseBitLinear = !noRaise;
   options.printDebugInfo = debugInfo;
   options.toolchain = getDefaultToolchainPaths(
-      llvm::sys::fs::getMainExecutable(argv[0], (void *)&printExtraHelp));
+      llvm::sys::fs::getMainExecutable(argv[0], (void *)&getCPULevelsHelp));
   // Progress only for the long outputs.
   if (!quiet && (emit == OutputKind::Object || emit == OutputKind::SharedLibrary))
     options.progress = &llvm::errs();
