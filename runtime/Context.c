@@ -273,10 +273,23 @@ static bitnet_status_t validateOutputs(const bitnet_model_t *model,
 bitnet_status_t bitnet_context_run(bitnet_context_t *context,
                                    const bitnet_tensor_t *inputs,
                                    int32_t num_inputs) {
+  return bitnetContextRun(context, inputs, num_inputs, /*allowCaches=*/false);
+}
+
+bitnet_status_t bitnetContextRun(bitnet_context_t *context,
+                                 const bitnet_tensor_t *inputs,
+                                 int32_t num_inputs, bool allowCaches) {
   if (!context)
     return bitnetMakeStatus(BITNET_STATUS_INVALID_ARGUMENT,
                             "bitnet_context_run: context is NULL");
   const bitnet_model_t *model = context->model;
+  // The model writes its caches at positions the caller cannot check here;
+  // only the session API, which owns them, may run such a model.
+  if (model->kvLengthInput >= 0 && !allowCaches)
+    return bitnetMakeStatus(BITNET_STATUS_INVALID_ARGUMENT,
+                            "bitnet_context_run: this model owns a KV cache "
+                            "(compiled with --kv-cache); run it through the "
+                            "session API (bitnet_session_create)");
   if (num_inputs != model->numInputs)
     return bitnetMakeStatus(BITNET_STATUS_INVALID_ARGUMENT,
                             "bitnet_context_run: the model takes %d inputs, "

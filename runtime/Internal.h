@@ -18,6 +18,7 @@
 #include "bitnet-c/Runtime.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -46,7 +47,19 @@ struct bitnet_model_s {
   bitnet_tensor_info_t *outputs;
   /// Sum of the output ranks: room for every output shape.
   int64_t outputShapeSlots;
+  /// Per input: the axis of a runtime-owned KV cache (`kv-cache` record), or
+  /// -1 for an ordinary input.
+  int32_t *kvCacheAxis;
+  /// The rank-0 int64 input holding the valid cache length (`kv-length`),
+  /// or -1 when the model has no KV cache.
+  int32_t kvLengthInput;
 };
+
+/// Runs `context` on validated-by-this-call `inputs`. `allowCaches` lets the
+/// session API feed the caches it owns; bitnet_context_run passes false.
+bitnet_status_t bitnetContextRun(bitnet_context_t *context,
+                                 const bitnet_tensor_t *inputs,
+                                 int32_t numInputs, bool allowCaches);
 
 /// A status with `code` and a printf-formatted message. Never returns NULL
 /// for a non-OK code: out of memory yields the static RESOURCE_EXHAUSTED

@@ -112,6 +112,7 @@ void bitnetFreeModel(struct bitnet_model_s *model) {
   free(model->name);
   free(model->target);
   free(model->requiredFeatures);
+  free(model->kvCacheAxis);
   freeTensorInfos(model->inputs, model->numInputs);
   freeTensorInfos(model->outputs, model->numOutputs);
   free(model);
@@ -293,6 +294,28 @@ static bitnet_status_t parseLines(const char *text,
     } else if (strcmp(kind, "input") == 0) {
       status = parseTensorRecord(line, lineNumber,
                                  &model->inputs[model->numInputs++]);
+    } else if (strcmp(kind, "kv-cache") == 0) {
+      int64_t index, axis;
+      if (line->numTokens != 4 || !parseCount(line->tokens[1], &index) ||
+          !parseCount(line->tokens[2], &axis) || index >= model->numInputs ||
+          axis >= model->inputs[index].rank)
+        status = bitnetMakeStatus(BITNET_STATUS_INTERNAL,
+                                  "model metadata line %d: malformed "
+                                  "'kv-cache' record",
+                                  lineNumber);
+      else
+        model->kvCacheAxis[index] = (int32_t)axis;
+    } else if (strcmp(kind, "kv-length") == 0) {
+      int64_t index;
+      if (line->numTokens != 2 || !parseCount(line->tokens[1], &index) ||
+          index >= model->numInputs || model->inputs[index].rank != 0 ||
+          model->inputs[index].dtype != BITNET_DTYPE_INT64)
+        status = bitnetMakeStatus(BITNET_STATUS_INTERNAL,
+                                  "model metadata line %d: malformed "
+                                  "'kv-length' record",
+                                  lineNumber);
+      else
+        model->kvLengthInput = (int32_t)index;
     } else if (strcmp(kind, "output") == 0) {
       bitnet_tensor_info_t *info = &model->outputs[model->numOutputs++];
       status = parseTensorRecord(line, lineNumber, info);
@@ -312,6 +335,13 @@ static bitnet_status_t parseLines(const char *text,
   if (!model->target)
     return bitnetMakeStatus(BITNET_STATUS_INTERNAL,
                             "model metadata has no 'target' record");
+  bool hasCache = false;
+  for (int32_t i = 0; i < model->numInputs; ++i)
+    hasCache |= model->kvCacheAxis[i] >= 0;
+  if (hasCache != (model->kvLengthInput >= 0))
+    return bitnetMakeStatus(BITNET_STATUS_INTERNAL,
+                            "model metadata has KV caches without a "
+                            "'kv-length' input, or the reverse");
   if (!model->requiredFeatures)
     model->requiredFeatures = copyString("", 0);
   if (!model->requiredFeatures)
@@ -330,9 +360,15 @@ bitnet_status_t bitnetParseMetadata(const char *text,
   if (model) {
     model->inputs = calloc(maxRecords, sizeof(bitnet_tensor_info_t));
     model->outputs = calloc(maxRecords, sizeof(bitnet_tensor_info_t));
+    model->kvCacheAxis = malloc(maxRecords * sizeof(int32_t));
+    model->kvLengthInput = -1;
+    if (model->kvCacheAxis)
+      for (size_t i = 0; i < maxRecords; ++i)
+        model->kvCacheAxis[i] = -1;
   }
   bitnet_status_t status;
-  if (!model || !line || !model->inputs || !model->outputs)
+  if (!model || !line || !model->inputs || !model->outputs ||
+      !model->kvCacheAxis)
     status =
         bitnetMakeStatus(BITNET_STATUS_RESOURCE_EXHAUSTED, "out of memory");
   else

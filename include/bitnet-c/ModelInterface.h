@@ -23,6 +23,13 @@
 |*    ONNX TensorProto.DataType number (bitnet_dtype_t). A <dim> is a decimal *|
 |*    extent, "?" for an anonymous dynamic extent, or "?<name>" for a named   *|
 |*    (ONNX dim_param) one. `input`/`output` lines come in the model's order. *|
+|*    A decoder compiled with --kv-cache (bitnet-kv-cache) adds              *|
+|*      kv-cache <input-index> <axis> <present-output-name>                   *|
+|*      kv-length <input-index>                                               *|
+|*    for each input that is a runtime-owned cache, written in place at       *|
+|*    positions [L, L + n) of <axis> where L is the rank-0 int64 kv-length    *|
+|*    input and n the number of new tokens; the caller guarantees L + n <=    *|
+|*    the cache's extent on <axis>.                                           *|
 |*    `requires` names use this vocabulary (unknown names make the runtime    *|
 |*    refuse the model): x86: sse4.2 avx avx2 fma f16c bmi2 avx512f avx512bw  *|
 |*    avx512dq avx512vl avx512vnni avxvnni; aarch64: neon dotprod i8mm sve;   *|

@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 #define BITNET_API_VERSION_MAJOR 1
-#define BITNET_API_VERSION_MINOR 0
+#define BITNET_API_VERSION_MINOR 1
 
 #if defined(__GNUC__) || defined(__clang__)
 #define BITNET_API_EXPORT __attribute__((visibility("default")))
@@ -194,6 +194,62 @@ BITNET_API_EXPORT bitnet_status_t bitnet_context_run(
  * the context's destruction. */
 BITNET_API_EXPORT bitnet_status_t bitnet_context_output(
     bitnet_context_t *context, int32_t index, bitnet_tensor_t *out_tensor);
+
+/*===----------------------------------------------------------------------===*
+ * Generation sessions (decoders compiled with `bitnet-compile --kv-cache`)
+ *===----------------------------------------------------------------------===*/
+
+/* One sequence being generated: the KV caches (owned by the session,
+ * allocated once for max_context positions and written in place), the
+ * number of positions filled, and the logits of the last token. The model
+ * must have one int64 [batch, seq] token input besides its caches and
+ * `kv_length`, and a float32 [batch, seq, vocab] first output. */
+typedef struct bitnet_session_s bitnet_session_t;
+
+/* Returns nonzero when `model` has a runtime-owned KV cache. */
+BITNET_API_EXPORT int32_t bitnet_model_has_kv_cache(const bitnet_model_t *model);
+
+/* Creates a session; `options` may be NULL. max_context = 0 means 2048
+ * positions. */
+BITNET_API_EXPORT bitnet_status_t bitnet_session_create(
+    const bitnet_model_t *model, const bitnet_context_options_t *options,
+    bitnet_session_t **out_session);
+/* Destroys `session` and its caches; NULL is allowed. */
+BITNET_API_EXPORT void bitnet_session_destroy(bitnet_session_t *session);
+/* Forgets every position: the next append starts a new sequence. */
+BITNET_API_EXPORT bitnet_status_t bitnet_session_reset(bitnet_session_t *session);
+/* Positions filled so far, and the most the session holds. */
+BITNET_API_EXPORT int64_t bitnet_session_length(const bitnet_session_t *session);
+BITNET_API_EXPORT int64_t bitnet_session_capacity(const bitnet_session_t *session);
+
+/* Appends `num_tokens` (>= 1) tokens in one run — the whole prompt (prefill),
+ * then one token per step — and returns the logits after the last one as a
+ * float32 [vocab] tensor, borrowed until the next call on the session.
+ * OUT_OF_RANGE when the tokens do not fit in the remaining capacity (the
+ * session is unchanged); INVALID_ARGUMENT for a token outside [0, vocab). */
+BITNET_API_EXPORT bitnet_status_t bitnet_session_append(
+    bitnet_session_t *session, const int64_t *tokens, int64_t num_tokens,
+    bitnet_tensor_t *out_logits);
+
+typedef struct bitnet_sampling_options_s {
+  uint32_t struct_size;
+  /* 0 = greedy (argmax, the lowest index on ties). */
+  float temperature;
+  /* Keep the k most likely tokens; 0 = all. */
+  int32_t top_k;
+  /* Keep the smallest set whose probability reaches p; 1 = all. */
+  float top_p;
+} bitnet_sampling_options_t;
+
+BITNET_API_EXPORT void bitnet_sampling_options_initialize(
+    bitnet_sampling_options_t *options);
+
+/* Picks the next token from `logits` ([vocab] float32). `rng_state` is the
+ * caller's random state (seed it with any value; it is advanced), unused by
+ * greedy decoding. Deterministic for a given state. */
+BITNET_API_EXPORT bitnet_status_t bitnet_sample(
+    const float *logits, int64_t vocab, const bitnet_sampling_options_t *options,
+    uint64_t *rng_state, int64_t *out_token);
 
 #ifdef __cplusplus
 }

@@ -124,6 +124,7 @@ LogicalResult mlir::bitnet::compileONNXModel(StringRef inputPath,
   BitNetPipelineOptions pipelineOptions;
   pipelineOptions.lowerTo = LowerTo::LLVM;
   pipelineOptions.modelInterface = true;
+  pipelineOptions.kvCache = options.kvCache;
   pipelineOptions.entry = options.import.entryName;
   pipelineOptions.requiredFeatures = getRequiredCPUFeatures(**tm);
   PassManager pm(&context);

@@ -23,6 +23,8 @@ using namespace mlir::bitnet;
 
 void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
                                        const BitNetPipelineOptions &options) {
+  if (options.kvCache)
+    pm.addPass(createBitNetKVCache({options.entry}));
   // bitnet -> linalg on tensors. Only the reference kernels exist so far.
   switch (options.kernel) {
   case KernelMode::Reference:

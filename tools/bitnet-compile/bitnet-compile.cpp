@@ -72,6 +72,11 @@ int main(int argc, char **argv) {
   llvm::cl::opt<bool> noRaise(
       "no-raise", llvm::cl::desc("Import without recognising BitLinears"),
       llvm::cl::init(false), llvm::cl::cat(category));
+  llvm::cl::opt<bool> kvCache(
+      "kv-cache",
+      llvm::cl::desc("Decoders: replace past_*/present_* by an in-place KV "
+                     "cache the runtime owns (for bitnet-run --generate)"),
+      llvm::cl::init(false), llvm::cl::cat(category));
   llvm::cl::opt<bool> quiet("q", llvm::cl::desc("No progress on stderr"),
                             llvm::cl::init(false), llvm::cl::cat(category));
   llvm::cl::opt<bool> debugInfo(
@@ -98,6 +103,7 @@ int main(int argc, char **argv) {
   options.output = emit;
   options.import.raiseBitLinear = !noRaise;
   options.printDebugInfo = debugInfo;
+  options.kvCache = kvCache;
   options.toolchain = getDefaultToolchainPaths(
       llvm::sys::fs::getMainExecutable(argv[0], (void *)&getCPULevelsHelp));
   // Progress only for the long outputs.

@@ -186,6 +186,16 @@ Error openModelLibrary(const std::string &path, RuntimeApi &api) {
     if (!symbol.found)
       return "'" + path + "' is an incomplete bitnet model library (no " +
              symbol.name + " symbol)";
+  // Optional: the generation API of minor version 1.
+  resolve(handle, "bitnet_model_has_kv_cache", api.modelHasKVCache);
+  resolve(handle, "bitnet_session_create", api.sessionCreate);
+  resolve(handle, "bitnet_session_destroy", api.sessionDestroy);
+  resolve(handle, "bitnet_session_append", api.sessionAppend);
+  resolve(handle, "bitnet_session_length", api.sessionLength);
+  resolve(handle, "bitnet_session_capacity", api.sessionCapacity);
+  resolve(handle, "bitnet_sampling_options_initialize",
+          api.samplingOptionsInitialize);
+  resolve(handle, "bitnet_sample", api.sample);
   // The handle stays open for the life of the process.
   return std::nullopt;
 }

@@ -43,6 +43,16 @@ struct RuntimeApi {
   decltype(&bitnet_context_destroy) contextDestroy = nullptr;
   decltype(&bitnet_context_run) contextRun = nullptr;
   decltype(&bitnet_context_output) contextOutput = nullptr;
+  // Generation sessions (API minor version >= 1); null in older libraries.
+  decltype(&bitnet_model_has_kv_cache) modelHasKVCache = nullptr;
+  decltype(&bitnet_session_create) sessionCreate = nullptr;
+  decltype(&bitnet_session_destroy) sessionDestroy = nullptr;
+  decltype(&bitnet_session_append) sessionAppend = nullptr;
+  decltype(&bitnet_session_length) sessionLength = nullptr;
+  decltype(&bitnet_session_capacity) sessionCapacity = nullptr;
+  decltype(&bitnet_sampling_options_initialize) samplingOptionsInitialize =
+      nullptr;
+  decltype(&bitnet_sample) sample = nullptr;
 
   /// "CODE: message" for a failed status, which it releases.
   std::string consume(bitnet_status_t status) const;

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Generate.h"
 #include "ModelLibrary.h"
 #include "TensorFile.h"
 
@@ -53,6 +54,18 @@ const char kUsage[] =
     "  --threads N          worker threads (default 0: one per core)\n"
     "  --repeat N           run N times and print the timing\n"
     "\n"
+    "generation (decoders compiled with bitnet-compile --kv-cache):\n"
+    "  --generate           generate text from a prompt\n"
+    "  --prompt TEXT        the prompt (bytes; vocab-256 models)\n"
+    "  --prompt-ids I,J,..  the prompt as token ids\n"
+    "  --max-new-tokens N   tokens to generate (default 64)\n"
+    "  --temperature T      0 (default) = greedy\n"
+    "  --top-k K            sample among the K most likely tokens\n"
+    "  --top-p P            sample from the smallest set with mass P\n"
+    "  --seed S             random seed of sampling (default 1)\n"
+    "  --max-context N      cache positions (default 2048)\n"
+    "  --print-ids          print token ids, not bytes\n"
+    "\n"
     "environment: BITNET_QEMU_CPU overrides the qemu -cpu of foreign runs.\n";
 
 struct Options {
@@ -66,6 +79,7 @@ struct Options {
   double atol = 1e-7;
   int32_t threads = 0;
   int64_t repeat = 0;
+  GenerateOptions generate;
 };
 
 int fail(const std::string &message) {
@@ -114,6 +128,14 @@ std::optional<int> parseArgs(int argc, char **argv, Options &options) {
       options.info = true;
       continue;
     }
+    if (arg == "--generate") {
+      options.generate.enabled = true;
+      continue;
+    }
+    if (arg == "--print-ids") {
+      options.generate.printIds = true;
+      continue;
+    }
     // Every other option takes a value: --opt VALUE or --opt=VALUE.
     std::string name = arg, value;
     size_t equals = arg.find('=');
@@ -123,7 +145,9 @@ std::optional<int> parseArgs(int argc, char **argv, Options &options) {
     }
     static const char *const kValued[] = {
         "--input-dir", "--input", "--output-dir", "--expect-dir",
-        "--rtol",      "--atol",  "--threads",    "--repeat"};
+        "--rtol",      "--atol",  "--threads",    "--repeat",
+        "--prompt",    "--prompt-ids", "--max-new-tokens", "--temperature",
+        "--top-k",     "--top-p", "--seed",       "--max-context"};
     if (std::find(std::begin(kValued), std::end(kValued), name) ==
         std::end(kValued))
       return usageError("unknown option '" + name + "'");
@@ -145,6 +169,57 @@ std::optional<int> parseArgs(int argc, char **argv, Options &options) {
       options.outputDir = value;
     } else if (name == "--expect-dir") {
       options.expectDir = value;
+    } else if (name == "--prompt") {
+      options.generate.prompt = value;
+      options.generate.hasPrompt = true;
+    } else if (name == "--prompt-ids") {
+      options.generate.hasPrompt = true;
+      options.generate.promptIds.clear();
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        std::string item = value.substr(
+            start, comma == std::string::npos ? std::string::npos
+                                              : comma - start);
+        int64_t id;
+        if (!parseInt(item, 0, INT64_MAX, id))
+          return usageError("--prompt-ids expects comma-separated token ids, "
+                            "got '" + value + "'");
+        options.generate.promptIds.push_back(id);
+        if (comma == std::string::npos)
+          break;
+        start = comma + 1;
+      }
+      options.generate.useIds = true;
+    } else if (name == "--max-new-tokens") {
+      if (!parseInt(value, 0, INT32_MAX, number))
+        return usageError("--max-new-tokens expects an integer >= 0, got '" +
+                          value + "'");
+      options.generate.maxNewTokens = number;
+    } else if (name == "--temperature") {
+      if (!parseDouble(value, options.generate.temperature))
+        return usageError("--temperature expects a number >= 0, got '" +
+                          value + "'");
+    } else if (name == "--top-k") {
+      if (!parseInt(value, 0, INT32_MAX, number))
+        return usageError("--top-k expects an integer >= 0, got '" + value +
+                          "'");
+      options.generate.topK = static_cast<int32_t>(number);
+    } else if (name == "--top-p") {
+      if (!parseDouble(value, options.generate.topP) ||
+          options.generate.topP <= 0 || options.generate.topP > 1)
+        return usageError("--top-p expects a number in (0, 1], got '" +
+                          value + "'");
+    } else if (name == "--seed") {
+      if (!parseInt(value, 0, INT64_MAX, number))
+        return usageError("--seed expects an integer >= 0, got '" + value +
+                          "'");
+      options.generate.seed = static_cast<uint64_t>(number);
+    } else if (name == "--max-context") {
+      if (!parseInt(value, 1, INT64_MAX, number))
+        return usageError("--max-context expects an integer >= 1, got '" +
+                          value + "'");
+      options.generate.maxContext = number;
     } else if (name == "--rtol") {
       if (!parseDouble(value, options.rtol))
         return usageError("--rtol expects a non-negative number, got '" +
@@ -524,6 +599,10 @@ int runMain(int argc, char **argv) {
   if (options.info) {
     printInfo(model);
     return 0;
+  }
+  if (options.generate.enabled) {
+    options.generate.threads = options.threads;
+    return runGenerate(api, options.generate);
   }
 
   std::vector<Tensor> inputs;

@@ -49,6 +49,9 @@ struct CompileOptions {
   OutputKind output = OutputKind::SharedLibrary;
   ImportOptions import;
   ToolchainPaths toolchain;
+  /// Give a decoder's past/present pairs an in-place runtime-owned KV cache
+  /// (bitnet-kv-cache), for the runtime's session API.
+  bool kvCache = false;
   /// Print locations (ONNX node names) in MLIR output.
   bool printDebugInfo = false;
   /// Stage-by-stage progress lines go here when set.

@@ -45,6 +45,11 @@ struct BitNetPipelineOptions
       llvm::cl::desc("Generate a model library's entry point and metadata "
                      "for the `entry` function (lower-to=llvm only)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> kvCache{
+      *this, "kv-cache",
+      llvm::cl::desc("Turn the entry's past/present Concat pairs into an "
+                     "in-place, runtime-owned KV cache (bitnet-kv-cache)"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> entry{
       *this, "entry", llvm::cl::desc("The function a model library runs"),
       llvm::cl::init("main")};

@@ -29,7 +29,8 @@ def BitNetGenerateModelInterface
     * `__bitnet_model_metadata`: the text record of the graph name, the
       target (from `bitnet.target`), the CPU features the code requires, and
       each input and output (ONNX name from `onnx.name`, element type from
-      `onnx.elem_type` or the memref type, extents, `onnx.dim_params`).
+      `onnx.elem_type` or the memref type, extents, `onnx.dim_params`), and
+      the KV caches and cache-length input made by `bitnet-kv-cache`.
 
     The entry function's results must be buffers it owns (the ownership-based
     buffer deallocation pipeline guarantees this for public functions), so
@@ -71,7 +72,8 @@ def BitNetPrepareModelEntry
     exists and that every argument and result is a ranked tensor whose
     element type a model library can exchange (f16, f32, f64, i1, i8, i16,
     i32, i64), and marks the arguments `bufferization.writable = false`: a
-    run only reads the caller's input buffers.
+    run only reads the caller's input buffers. KV caches made by
+    `bitnet-kv-cache` (`bitnet.kv_cache`) are the exception: written in place.
   }];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
   let options = [

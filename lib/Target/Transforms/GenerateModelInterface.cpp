@@ -182,6 +182,20 @@ GenerateModelInterfacePass::writeMetadata(func::FuncOp func,
     if (failed(writeTensor("output", k, type.getResult(k),
                            func.getResultAttrDict(k))))
       return failure();
+  // The caches of bitnet-kv-cache: the runtime owns them and the length.
+  for (unsigned k = 0, e = type.getNumInputs(); k < e; ++k) {
+    if (auto axis = func.getArgAttrOfType<IntegerAttr>(k, "bitnet.kv_cache")) {
+      os << "kv-cache " << k << ' ' << axis.getInt() << ' ';
+      auto output =
+          func.getArgAttrOfType<StringAttr>(k, "bitnet.kv_cache_output");
+      writeName(os, output ? output.getValue() : StringRef());
+      os << '\n';
+    }
+    auto name = func.getArgAttrOfType<StringAttr>(k, "onnx.name");
+    if (name && name.getValue() == "kv_length" &&
+        func.getArgAttr(k, "bitnet.kv_cache") == nullptr)
+      os << "kv-length " << k << '\n';
+  }
   return success();
 }
 

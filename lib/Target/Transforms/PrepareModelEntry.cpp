@@ -47,10 +47,13 @@ struct PrepareModelEntryPass
       if (failed(check(t, "output", k)))
         return signalPassFailure();
 
+    // Inputs are the caller's, read only; KV caches (bitnet-kv-cache) are
+    // the runtime's, written in place.
     OpBuilder b(func);
     for (unsigned k = 0, e = func.getNumArguments(); k < e; ++k)
       func.setArgAttr(k, bufferization::BufferizationDialect::kWritableAttrName,
-                      b.getBoolAttr(false));
+                      b.getBoolAttr(func.getArgAttr(k, "bitnet.kv_cache") !=
+                                    nullptr));
   }
 };
 } // namespace

@@ -7,6 +7,9 @@
 #ifndef BITNET_DIALECT_BITNET_TRANSFORMS_PASSES_H
 #define BITNET_DIALECT_BITNET_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {

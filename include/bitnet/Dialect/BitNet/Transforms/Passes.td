@@ -32,4 +32,55 @@ def BitNetDecomposeBitLinear : Pass<"bitnet-decompose-bitlinear"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def BitNetKVCache : Pass<"bitnet-kv-cache", "::mlir::ModuleOp"> {
+  let summary = "Turn past/present Concat pairs into an in-place KV cache";
+  let description = [{
+    Decoder exports carry the attention cache as inputs `past_*` and outputs
+    `present_* = Concat(past_*, new, axis)`: run as written, every step copies
+    the whole cache. This pass rewrites the `entry` function so that the
+    runtime owns the cache:
+
+    * each `past` argument whose only uses are that `tensor.concat` and
+      `tensor.dim` becomes a cache buffer of capacity C along the concat axis
+      (`bitnet.kv_cache = <axis>`, written in place: `bufferization.writable`);
+    * a new last argument `kv_length : tensor<i64>` gives the number of valid
+      positions P; `tensor.dim past, axis` becomes P;
+    * the concat becomes `tensor.insert_slice new into cache[.., P, ..]`
+      followed by `tensor.extract_slice` of positions [0, P + n) that attention
+      reads;
+    * the `present` results disappear (their names are kept in
+      `bitnet.kv_cache_output`).
+
+    The caller guarantees P + n <= C (the runtime's session API checks it).
+    Memory is the cache once; a step writes only the new positions.
+
+    ```mlir
+    // before
+    func.func @main(%ids: tensor<?x?xi64>, %past: tensor<?x2x?x32xf32>)
+        -> (tensor<?x?x256xf32>, tensor<?x2x?x32xf32>) {
+      %p = tensor.dim %past, %c2 : tensor<?x2x?x32xf32>
+      %present = tensor.concat dim(2) %past, %k : (...) -> tensor<?x2x?x32xf32>
+      ...
+      return %logits, %present : ...
+    }
+    // after
+    func.func @main(%ids: tensor<?x?xi64>,
+                    %cache: tensor<?x2x?x32xf32> {bitnet.kv_cache = 2 : i64},
+                    %len: tensor<i64>) -> tensor<?x?x256xf32> {
+      %p = arith.index_cast (tensor.extract %len[]) : i64 to index
+      %all = tensor.insert_slice %k into %cache[0, 0, %p, 0] [...] [1, 1, 1, 1]
+      %present = tensor.extract_slice %all[0, 0, 0, 0] [..., %p + n, 32] [...]
+      ...
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "The function whose past/present pairs become a cache">,
+  ];
+}
+
 #endif // BITNET_DIALECT_BITNET_TRANSFORMS_PASSES_TD

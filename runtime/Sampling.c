@@ -1,0 +1,120 @@
+//===- Sampling.c - Next-token selection from logits --------------*- C -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Greedy, temperature, top-k and top-p (nucleus) sampling with a small
+// deterministic generator (xorshift64*), shared by bitnet-run and Python.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void bitnet_sampling_options_initialize(bitnet_sampling_options_t *options) {
+  if (!options)
+    return;
+  memset(options, 0, sizeof(*options));
+  options->struct_size = sizeof(*options);
+  options->top_p = 1.0f;
+}
+
+static uint64_t nextRandom(uint64_t *state) {
+  uint64_t x = *state ? *state : 0x9E3779B97F4A7C15ull;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *state = x;
+  return x * 0x2545F4914F6CDD1Dull;
+}
+
+typedef struct Candidate {
+  double probability;
+  int64_t token;
+} Candidate;
+
+/// Descending probability, then ascending token: a total, stable order.
+static int compareCandidates(const void *a, const void *b) {
+  const Candidate *x = a, *y = b;
+  if (x->probability != y->probability)
+    return x->probability > y->probability ? -1 : 1;
+  return x->token < y->token ? -1 : x->token > y->token;
+}
+
+bitnet_status_t bitnet_sample(const float *logits, int64_t vocab,
+                              const bitnet_sampling_options_t *options,
+                              uint64_t *rng_state, int64_t *out_token) {
+  if (!logits || !out_token || vocab <= 0)
+    return bitnetMakeStatus(BITNET_STATUS_INVALID_ARGUMENT,
+                            "bitnet_sample: null logits/out_token or an empty "
+                            "vocabulary");
+  bitnet_sampling_options_t defaults;
+  bitnet_sampling_options_initialize(&defaults);
+  if (!options)
+    options = &defaults;
+  if (options->struct_size < sizeof(bitnet_sampling_options_t) ||
+      !(options->temperature >= 0) || options->top_k < 0 ||
+      !(options->top_p > 0 && options->top_p <= 1))
+    return bitnetMakeStatus(BITNET_STATUS_INVALID_ARGUMENT,
+                            "bitnet_sample: invalid options (temperature >= "
+                            "0, top_k >= 0, 0 < top_p <= 1; call "
+                            "bitnet_sampling_options_initialize)");
+
+  // Greedy: the first maximum; NaN logits never win.
+  int64_t best = 0;
+  for (int64_t i = 1; i < vocab; ++i)
+    if (logits[i] > logits[best] || isnan(logits[best]))
+      best = i;
+  if (options->temperature == 0) {
+    *out_token = best;
+    return NULL;
+  }
+  if (!rng_state)
+    return bitnetMakeStatus(BITNET_STATUS_INVALID_ARGUMENT,
+                            "bitnet_sample: rng_state is NULL");
+
+  Candidate *candidates = malloc((size_t)vocab * sizeof(Candidate));
+  if (!candidates)
+    return bitnetMakeStatus(BITNET_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+  double maxLogit = logits[best];
+  double total = 0;
+  for (int64_t i = 0; i < vocab; ++i) {
+    double p = isnan(logits[i])
+                   ? 0
+                   : exp(((double)logits[i] - maxLogit) / options->temperature);
+    candidates[i].probability = p;
+    candidates[i].token = i;
+    total += p;
+  }
+  qsort(candidates, (size_t)vocab, sizeof(Candidate), compareCandidates);
+  int64_t keep = vocab;
+  if (options->top_k > 0 && options->top_k < keep)
+    keep = options->top_k;
+  double kept = 0;
+  for (int64_t i = 0; i < keep; ++i) {
+    kept += candidates[i].probability;
+    if (kept >= options->top_p * total) {
+      keep = i + 1;
+      break;
+    }
+  }
+  kept = 0;
+  for (int64_t i = 0; i < keep; ++i)
+    kept += candidates[i].probability;
+  double r = (double)(nextRandom(rng_state) >> 11) * 0x1.0p-53 * kept;
+  int64_t token = candidates[keep - 1].token;
+  for (int64_t i = 0; i < keep; ++i) {
+    r -= candidates[i].probability;
+    if (r < 0) {
+      token = candidates[i].token;
+      break;
+    }
+  }
+  free(candidates);
+  *out_token = token;
+  return NULL;
+}

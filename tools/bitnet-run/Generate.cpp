@@ -1,0 +1,144 @@
+//===- Generate.cpp - bitnet-run --generate -------------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Prefill of the whole prompt in one session append, then one token per
+// step, sampled by the runtime's bitnet_sample. Byte-level tokenization for
+// vocabulary-256 models; token ids otherwise.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Generate.h"
+#include "ModelLibrary.h"
+
+#include <chrono>
+#include <cstdio>
+
+namespace bitnet::run {
+
+static int fail(const std::string &message) {
+  std::fprintf(stderr, "bitnet-run: error: %s\n", message.c_str());
+  return 1;
+}
+
+int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
+  if (!api.sessionCreate || !api.sample)
+    return fail("this model library predates the generation API (runtime "
+                "minor version 1); recompile it");
+  const bitnet_model_t *model = nullptr;
+  if (bitnet_status_t status = api.modelGet(&model))
+    return fail(api.consume(status));
+  if (!api.modelHasKVCache(model))
+    return fail("--generate needs a decoder compiled with "
+                "'bitnet-compile --kv-cache' (this model has no KV cache)");
+  if (!options.hasPrompt)
+    return fail("--generate needs --prompt TEXT or --prompt-ids I,J,...");
+
+  bitnet_context_options_t contextOptions;
+  api.contextOptionsInitialize(&contextOptions);
+  contextOptions.num_threads = options.threads;
+  contextOptions.max_context = options.maxContext;
+  bitnet_session_t *session = nullptr;
+  if (bitnet_status_t status =
+          api.sessionCreate(model, &contextOptions, &session))
+    return fail(api.consume(status));
+
+  bitnet_tensor_info_t logitsInfo;
+  if (bitnet_status_t status = api.modelOutputInfo(model, 0, &logitsInfo)) {
+    api.sessionDestroy(session);
+    return fail(api.consume(status));
+  }
+  int64_t vocab = logitsInfo.shape[2];
+  bool bytes = vocab == 256 && !options.printIds;
+  std::vector<int64_t> prompt = options.promptIds;
+  if (!options.useIds)
+    for (unsigned char c : options.prompt)
+      prompt.push_back(c);
+  if (prompt.empty()) {
+    api.sessionDestroy(session);
+    return fail("the prompt is empty: generation needs at least one token");
+  }
+  if (!options.useIds && vocab != 256) {
+    api.sessionDestroy(session);
+    return fail("--prompt TEXT needs a byte-level (vocab 256) model; this one "
+                "has " + std::to_string(vocab) + " tokens: use --prompt-ids");
+  }
+
+  bitnet_sampling_options_t sampling;
+  api.samplingOptionsInitialize(&sampling);
+  sampling.temperature = static_cast<float>(options.temperature);
+  sampling.top_k = options.topK;
+  sampling.top_p = static_cast<float>(options.topP);
+  uint64_t rng = options.seed;
+
+  auto emit = [&](int64_t token, bool first) {
+    if (bytes)
+      std::fputc(static_cast<int>(token), stdout);
+    else
+      std::printf(first ? "%lld" : " %lld", static_cast<long long>(token));
+    std::fflush(stdout);
+  };
+  for (size_t i = 0; i < prompt.size(); ++i)
+    emit(prompt[i], i == 0);
+
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  bitnet_tensor_t logits;
+  if (bitnet_status_t status = api.sessionAppend(
+          session, prompt.data(), static_cast<int64_t>(prompt.size()),
+          &logits)) {
+    api.sessionDestroy(session);
+    return fail(api.consume(status));
+  }
+  double prefillSeconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+
+  int64_t generated = 0;
+  bool contextFull = false;
+  start = Clock::now();
+  while (generated < options.maxNewTokens) {
+    int64_t token;
+    if (bitnet_status_t status =
+            api.sample(static_cast<const float *>(logits.data), vocab,
+                       &sampling, &rng, &token)) {
+      api.sessionDestroy(session);
+      return fail(api.consume(status));
+    }
+    emit(token, false);
+    ++generated;
+    if (generated == options.maxNewTokens)
+      break;
+    if (api.sessionLength(session) >= api.sessionCapacity(session)) {
+      contextFull = true;
+      break;
+    }
+    if (bitnet_status_t status =
+            api.sessionAppend(session, &token, 1, &logits)) {
+      api.sessionDestroy(session);
+      return fail(api.consume(status));
+    }
+  }
+  double decodeSeconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+  if (contextFull)
+    std::fprintf(stderr,
+                 "bitnet-run: stopped at the context limit (%lld positions)\n",
+                 static_cast<long long>(api.sessionCapacity(session)));
+  // Decode speed counts the steps that ran the model (one per token after
+  // the first, which comes from the prefill logits).
+  std::fprintf(stderr,
+               "prefill: %zu tokens in %.1f ms (%.1f tokens/s); decode: "
+               "%lld tokens in %.1f ms (%.1f tokens/s)\n",
+               prompt.size(), prefillSeconds * 1e3,
+               prompt.size() / (prefillSeconds > 0 ? prefillSeconds : 1e-9),
+               static_cast<long long>(generated), decodeSeconds * 1e3,
+               generated > 1 ? (generated - 1) / decodeSeconds : 0.0);
+  api.sessionDestroy(session);
+  return 0;
+}
+
+} // namespace bitnet::run
