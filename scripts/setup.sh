@@ -4,7 +4,7 @@
 ## SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 ##
 ## The README's two commands on a fresh Debian 12 machine, as root:
-##   bash scripts/setup.sh          install + build + run the bundled example
+##   bash scripts/setup.sh          install + build + generate text with the bundled model
 ##   bash scripts/setup.sh --test   install + build + run every test (ctest)
 ##
 ## Packages come only from Debian, from the one list scripts/debian-packages.txt.
@@ -57,10 +57,12 @@ build() {
 }
 
 demo() {
-  step "Compiling and running examples/bitlinear.mlir (reference lowering)"
-  "$BUILD_DIR/bin/bitnet-opt" "$ROOT/examples/bitlinear.mlir" --bitnet-pipeline \
-    | /usr/lib/llvm-22/bin/mlir-runner -e main -entry-point-result=void \
-        -shared-libs=/usr/lib/llvm-22/lib/libmlir_runner_utils.so,/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so
+  step "Compiling the bundled tinylm decoder (examples/tinylm) with an in-place KV cache"
+  "$BUILD_DIR/bin/bitnet-compile" "$ROOT/examples/tinylm/b158_run3_decode_int8.onnx" \
+    --kv-cache -o "$BUILD_DIR/tinylm.so"
+  step "Generating a continuation (greedy, 64 bytes)"
+  "$BUILD_DIR/bin/bitnet-run" "$BUILD_DIR/tinylm.so" --generate \
+    --prompt "A fool and his money are" --max-new-tokens 64
 }
 
 run_tests() {
