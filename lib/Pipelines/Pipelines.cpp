@@ -49,6 +49,8 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // Clones of results that alias an input or a constant become alloc + copy.
+  pm.addPass(createConvertBufferizationToMemRefPass());
   if (options.modelInterface)
     pm.addPass(createBitNetGenerateModelInterface(
         {options.entry, options.requiredFeatures}));
@@ -63,6 +65,8 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
+  // What has no LLVM intrinsic (erf, ...) calls libm, which model.so links.
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());

@@ -205,9 +205,17 @@ mlir::bitnet::createTargetMachine(const TargetSpec &spec) {
   llvm::TargetOptions options;
   options.AllowFPOpFusion = llvm::FPOpFusion::Strict;
   options.MCOptions.ABIName = spec.abi;
+  // x86-64's small code model reaches only +-2 GB: a model whose weights
+  // and embedding tables pass that cannot link. The medium model moves
+  // large data (over 64 KiB) to .lrodata with 64-bit addressing and keeps
+  // code and small data as fast as before. AArch64 (ADRP, +-4 GB) and
+  // RISC-V keep their defaults.
+  std::optional<llvm::CodeModel::Model> codeModel;
+  if (triple.getArch() == llvm::Triple::x86_64)
+    codeModel = llvm::CodeModel::Medium;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, spec.cpu, spec.features, options, llvm::Reloc::PIC_,
-      std::nullopt, llvm::CodeGenOptLevel::Default));
+      triple, spec.cpu, spec.features, options, llvm::Reloc::PIC_, codeModel,
+      llvm::CodeGenOptLevel::Default));
   if (!tm)
     return makeError("cannot create an LLVM target machine for '" +
                      spec.triple + "'");

@@ -12,6 +12,8 @@
 
 #include "ConstTensor.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <cmath>
 #include <limits>
 
@@ -25,7 +27,17 @@ SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
   return strides;
 }
 
+/// Folded tensors are capped: a node whose result would be bigger (or has a
+/// negative or overflowing shape) is not folded but left to the emitter,
+/// whose shape checks reject what is too large. Never allocates more.
+constexpr int64_t kMaxFoldElements = int64_t(1) << 26;
+
+/// A zero tensor of `shape`, or null past kMaxFoldElements.
 std::shared_ptr<ConstTensor> make(int32_t dtype, ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || llvm::MulOverflow(n, d, n) || n > kMaxFoldElements)
+      return nullptr;
   auto t = std::make_shared<ConstTensor>();
   t->dtype = dtype;
   t->shape.assign(shape.begin(), shape.end());
@@ -84,16 +96,22 @@ std::optional<ConstPtr> binary(const ConstTensor &a, const ConstTensor &b,
   if (!shape)
     return std::nullopt;
   auto r = make(outType, *shape);
+  if (!r)
+    return std::nullopt;
   SmallVector<int64_t> os = stridesOf(*shape), as = stridesOf(a.shape),
                        bs = stridesOf(b.shape);
   for (int64_t e = 0, n = r->numElements(); e < n; ++e) {
     int64_t ia = bcastIndex(e, *shape, os, a.shape, as);
     int64_t ib = bcastIndex(e, *shape, os, b.shape, bs);
     double v = a.isFloat() ? ff(a.f[ia], b.f[ib]) : fi(a.i[ia], b.i[ib]);
-    if (r->isFloat())
+    if (r->isFloat()) {
       r->f[e] = static_cast<float>(v);
-    else
-      r->i[e] = static_cast<int64_t>(v);
+      continue;
+    }
+    // Out of int64 range (or NaN) the conversion is undefined: no fold.
+    if (!(v >= -0x1p63 && v < 0x1p63))
+      return std::nullopt;
+    r->i[e] = static_cast<int64_t>(v);
   }
   return ConstPtr(r);
 }
@@ -122,12 +140,19 @@ std::optional<ConstPtr> reduce(StringRef op, const ConstTensor &a,
       outShape.push_back(red[d] ? 1 : a.shape[d]);
   }
   auto r = make(a.dtype, outShape);
+  if (!r)
+    return std::nullopt;
   int64_t count = 1;
   for (int64_t d = 0; d < rank; ++d)
     if (red[d])
       count *= a.shape[d];
   bool isMax = op == "ReduceMax", isMin = op == "ReduceMin";
   std::vector<bool> seen(r->numElements(), false);
+  // Float sums accumulate in double and round once: the exporter's framework
+  // sums pairwise, and a sequential f32 sum drifts by enough ulps to move a
+  // fake-mode weight scale g, and with it Round(W / g) at a tie.
+  bool isFloatSum = a.isFloat() && !isMax && !isMin;
+  std::vector<double> floatSums(isFloatSum ? r->numElements() : 0, 0.0);
   SmallVector<int64_t> as = stridesOf(a.shape), ks = stridesOf(keepShape);
   for (int64_t e = 0, n = a.numElements(); e < n; ++e) {
     int64_t o = 0;
@@ -145,12 +170,16 @@ std::optional<ConstPtr> reduce(StringRef op, const ConstTensor &a,
       else
         acc = acc + v;
     };
-    if (a.isFloat())
+    if (isFloatSum)
+      floatSums[o] += a.f[e];
+    else if (a.isFloat())
       combine(r->f[o], a.f[e]);
     else
       combine(r->i[o], a.i[e]);
     seen[o] = true;
   }
+  for (size_t o = 0; o < floatSums.size(); ++o)
+    r->f[o] = static_cast<float>(floatSums[o]);
   if (op == "ReduceMean") {
     if (!a.isFloat())
       return std::nullopt;
@@ -177,6 +206,8 @@ std::optional<ConstPtr> reshapeTo(const ConstTensor &a,
 
 std::optional<ConstPtr> castTo(const ConstTensor &a, int32_t to) {
   auto r = make(to, a.shape);
+  if (!r)
+    return std::nullopt;
   for (int64_t e = 0, n = a.numElements(); e < n; ++e) {
     if (to == kFloat || to == kDouble) {
       r->f[e] = a.isFloat() ? a.f[e] : static_cast<float>(a.i[e]);
@@ -189,9 +220,11 @@ std::optional<ConstPtr> castTo(const ConstTensor &a, int32_t to) {
         r->i[e] = x != 0.0f;
         continue;
       }
-      if (!std::isfinite(x))
+      // Out of int64 range (or not finite) the cast is undefined: no fold.
+      double t = std::trunc(static_cast<double>(x));
+      if (!(t >= -0x1p63 && t < 0x1p63))
         return std::nullopt;
-      v = static_cast<int64_t>(std::trunc(x));
+      v = static_cast<int64_t>(t);
     } else {
       v = a.i[e];
     }
@@ -208,8 +241,16 @@ std::optional<ConstPtr> castTo(const ConstTensor &a, int32_t to) {
     case kInt16:
       v = static_cast<int16_t>(v);
       break;
+    case kUInt16:
+      v = static_cast<uint16_t>(v);
+      break;
     case kInt32:
       v = static_cast<int32_t>(v);
+      break;
+    case kUInt32:
+      v = static_cast<uint32_t>(v);
+      break;
+    case kUInt64:
       break;
     case kInt64:
       break;
@@ -223,12 +264,11 @@ std::optional<ConstPtr> castTo(const ConstTensor &a, int32_t to) {
 
 } // namespace
 
-std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
-                                            ArrayRef<ConstPtr> in,
+std::optional<SmallVector<ConstPtr>> foldOp(StringRef op, ArrayRef<ConstPtr> in,
                                             const FoldAttrs &attrs,
                                             int64_t opset) {
-  auto one = [](std::optional<ConstPtr> r)
-      -> std::optional<SmallVector<ConstPtr>> {
+  auto one =
+      [](std::optional<ConstPtr> r) -> std::optional<SmallVector<ConstPtr>> {
     if (!r)
       return std::nullopt;
     return SmallVector<ConstPtr>{*r};
@@ -241,16 +281,30 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
       return SmallVector<ConstPtr>{t};
     if (std::optional<float> v = attrs.getFloat("value_float")) {
       auto r = make(kFloat, {});
+      if (!r)
+        return std::nullopt;
       r->f[0] = *v;
       return SmallVector<ConstPtr>{r};
     }
     if (std::optional<int64_t> v = attrs.getInt("value_int")) {
       auto r = make(kInt64, {});
+      if (!r)
+        return std::nullopt;
       r->i[0] = *v;
+      return SmallVector<ConstPtr>{r};
+    }
+    if (auto v =
+            attrs.getFloats ? attrs.getFloats("value_floats") : std::nullopt) {
+      auto r = make(kFloat, {static_cast<int64_t>(v->size())});
+      if (!r)
+        return std::nullopt;
+      r->f.assign(v->begin(), v->end());
       return SmallVector<ConstPtr>{r};
     }
     if (auto v = attrs.getInts("value_ints")) {
       auto r = make(kInt64, {static_cast<int64_t>(v->size())});
+      if (!r)
+        return std::nullopt;
       r->i.assign(v->begin(), v->end());
       return SmallVector<ConstPtr>{r};
     }
@@ -274,6 +328,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
     start = std::clamp<int64_t>(start, 0, rank);
     end = std::clamp<int64_t>(end, start, rank);
     auto r = make(kInt64, {end - start});
+    if (!r)
+      return std::nullopt;
     for (int64_t d = start; d < end; ++d)
       r->i[d - start] = a.shape[d];
     return SmallVector<ConstPtr>{r};
@@ -281,6 +337,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
   if (op == "Abs" || op == "Neg" || op == "Round" || op == "Sqrt" ||
       op == "Relu" || op == "Reciprocal" || op == "Not") {
     auto r = make(a.dtype, a.shape);
+    if (!r)
+      return std::nullopt;
     for (int64_t e = 0, n = a.numElements(); e < n; ++e) {
       if (a.isFloat()) {
         float x = a.f[e], y;
@@ -301,6 +359,10 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
         r->f[e] = y;
       } else {
         int64_t x = a.i[e];
+        // -INT64_MIN overflows (UB): not folded.
+        if (x == std::numeric_limits<int64_t>::min() &&
+            (op == "Abs" || op == "Neg"))
+          return std::nullopt;
         if (op == "Abs")
           r->i[e] = x < 0 ? -x : x;
         else if (op == "Neg")
@@ -316,9 +378,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
     return SmallVector<ConstPtr>{r};
   }
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
-      op == "Equal" || op == "Less" || op == "Greater" ||
-      op == "LessOrEqual" || op == "GreaterOrEqual" || op == "Max" ||
-      op == "Min") {
+      op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" ||
+      op == "GreaterOrEqual" || op == "Max" || op == "Min") {
     if (!arg(1))
       return std::nullopt;
     bool cmp = op == "Equal" || op == "Less" || op == "Greater" ||
@@ -353,8 +414,15 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
       return static_cast<float>(f(x, y));
     };
     BinI fi = [&](int64_t x, int64_t y) -> double {
+      // INT64_MIN / -1 and wrapping int64 arithmetic are UB: such results
+      // come back out of int64 range, which binary() does not fold.
       if (op == "Div")
-        return y == 0 ? 0 : x / y;
+        return y == 0 ? 0 : y == -1 ? -static_cast<double>(x) : x / y;
+      int64_t r;
+      if ((op == "Add" && llvm::AddOverflow(x, y, r)) ||
+          (op == "Sub" && llvm::SubOverflow(x, y, r)) ||
+          (op == "Mul" && llvm::MulOverflow(x, y, r)))
+        return 0x1p64;
       return f(x, y);
     };
     if (op == "Div" && !a.isFloat())
@@ -374,6 +442,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
     if (!shape)
       return std::nullopt;
     auto r = make(x.dtype, *shape);
+    if (!r)
+      return std::nullopt;
     SmallVector<int64_t> os = stridesOf(*shape);
     SmallVector<int64_t> cs = stridesOf(a.shape), xs = stridesOf(x.shape),
                          ys = stridesOf(y.shape);
@@ -402,6 +472,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
       hi = arg(2)->f[0];
     }
     auto r = make(a.dtype, a.shape);
+    if (!r)
+      return std::nullopt;
     for (int64_t e = 0, n = a.numElements(); e < n; ++e)
       r->f[e] = std::min(std::max(a.f[e], lo), hi);
     return SmallVector<ConstPtr>{r};
@@ -474,8 +546,12 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
       int64_t rank = a.shape.size();
       SmallVector<bool> drop(rank, false);
       if (axes)
-        for (int64_t ax : *axes)
-          drop[normAxis(ax, rank)] = true;
+        for (int64_t ax : *axes) {
+          ax = normAxis(ax, rank);
+          if (ax < 0 || ax >= rank)
+            return std::nullopt;
+          drop[ax] = true;
+        }
       for (int64_t d = 0; d < rank; ++d)
         if (!(axes ? drop[d] : a.shape[d] == 1))
           shape.push_back(a.shape[d]);
@@ -488,6 +564,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
       return std::nullopt;
     int64_t rank = a.shape.size();
     int64_t axis = normAxis(*axisAttr, rank);
+    if (axis < 0 || axis >= rank)
+      return std::nullopt;
     SmallVector<int64_t> shape(a.shape);
     shape[axis] = 0;
     for (const ConstPtr &t : in) {
@@ -497,6 +575,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
       shape[axis] += t->shape[axis];
     }
     auto r = make(a.dtype, shape);
+    if (!r)
+      return std::nullopt;
     int64_t outer = 1;
     for (int64_t d = 0; d < axis; ++d)
       outer *= shape[d];
@@ -521,6 +601,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
     shape.append(idx.shape.begin(), idx.shape.end());
     shape.append(a.shape.begin() + axis + 1, a.shape.end());
     auto r = make(a.dtype, shape);
+    if (!r)
+      return std::nullopt;
     int64_t outer = 1, inner = 1;
     for (int64_t d = 0; d < axis; ++d)
       outer *= a.shape[d];
@@ -559,9 +641,13 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
         return std::nullopt;
       steps = *v;
     }
+    if (axes.size() != starts->size() || steps.size() != starts->size())
+      return std::nullopt;
     SmallVector<int64_t> lo(rank, 0), step(rank, 1), shape(a.shape);
     for (size_t k = 0; k < axes.size(); ++k) {
       int64_t ax = normAxis(axes[k], rank);
+      if (ax < 0 || ax >= rank)
+        return std::nullopt;
       int64_t n = a.shape[ax], s = steps[k];
       if (s <= 0)
         return std::nullopt;
@@ -572,9 +658,11 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
       e = std::clamp<int64_t>(e, 0, n);
       lo[ax] = b;
       step[ax] = s;
-      shape[ax] = e > b ? (e - b + s - 1) / s : 0;
+      shape[ax] = e > b ? (e - b - 1) / s + 1 : 0;
     }
     auto r = make(a.dtype, shape);
+    if (!r)
+      return std::nullopt;
     SmallVector<int64_t> as = stridesOf(a.shape), rs = stridesOf(shape);
     for (int64_t e = 0, n = r->numElements(); e < n; ++e) {
       int64_t src = 0;
@@ -592,10 +680,20 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
     else
       for (int64_t d = rank - 1; d >= 0; --d)
         perm.push_back(d);
+    // A permutation of [0, rank), else out-of-bounds reads.
+    if (static_cast<int64_t>(perm.size()) != rank)
+      return std::nullopt;
+    SmallVector<bool> seen(rank, false);
     SmallVector<int64_t> shape;
-    for (int64_t p : perm)
+    for (int64_t p : perm) {
+      if (p < 0 || p >= rank || seen[p])
+        return std::nullopt;
+      seen[p] = true;
       shape.push_back(a.shape[p]);
+    }
     auto r = make(a.dtype, shape);
+    if (!r)
+      return std::nullopt;
     SmallVector<int64_t> as = stridesOf(a.shape), rs = stridesOf(shape);
     for (int64_t e = 0, n = r->numElements(); e < n; ++e) {
       int64_t src = 0;
@@ -617,6 +715,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
     int64_t n = std::max<int64_t>(
         0, (limit - start + delta + (delta > 0 ? -1 : 1)) / delta);
     auto r = make(a.dtype, {n});
+    if (!r)
+      return std::nullopt;
     for (int64_t k = 0; k < n; ++k)
       r->i[k] = start + k * delta;
     return SmallVector<ConstPtr>{r};
@@ -627,6 +727,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
       return std::nullopt;
     ConstPtr value = attrs.getTensor("value");
     auto r = make(value ? value->dtype : kFloat, *shape);
+    if (!r)
+      return std::nullopt;
     if (value && value->numElements() == 1) {
       if (r->isFloat())
         std::fill(r->f.begin(), r->f.end(), value->f[0]);
@@ -643,6 +745,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op,
     if (!outShape)
       return std::nullopt;
     auto r = make(a.dtype, *outShape);
+    if (!r)
+      return std::nullopt;
     SmallVector<int64_t> os = stridesOf(*outShape), as = stridesOf(a.shape);
     for (int64_t e = 0, n = r->numElements(); e < n; ++e)
       copyElt(a, bcastIndex(e, *outShape, os, a.shape, as), *r, e);

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -33,10 +34,32 @@ enum DType : int32_t {
   kInt8 = 3,
   kInt16 = 5,
   kInt32 = 6,
+  kUInt16 = 4,
   kInt64 = 7,
+  kString = 8,
   kBool = 9,
+  kFloat16 = 10,
   kDouble = 11,
+  kUInt32 = 12,
+  kUInt64 = 13,
+  kBFloat16 = 16,
 };
+
+/// Name of an ONNX element type code, for diagnostics.
+inline const char *dtypeName(int32_t dtype) {
+  static const char *const kNames[] = {
+      "undefined",      "float",      "uint8",
+      "int8",           "uint16",     "int16",
+      "int32",          "int64",      "string",
+      "bool",           "float16",    "double",
+      "uint32",         "uint64",     "complex64",
+      "complex128",     "bfloat16",   "float8e4m3fn",
+      "float8e4m3fnuz", "float8e5m2", "float8e5m2fnuz",
+      "uint4",          "int4"};
+  if (dtype >= 0 && dtype < static_cast<int32_t>(std::size(kNames)))
+    return kNames[dtype];
+  return "unknown";
+}
 
 /// A constant tensor: f32 data for kFloat and kDouble (f64 constants are
 /// exporter artefacts cast to f32 right away; they are rounded to f32 on
@@ -69,6 +92,7 @@ struct FoldAttrs {
   std::function<std::optional<int64_t>(StringRef)> getInt;
   std::function<std::optional<float>(StringRef)> getFloat;
   std::function<std::optional<SmallVector<int64_t>>(StringRef)> getInts;
+  std::function<std::optional<SmallVector<float>>(StringRef)> getFloats;
   std::function<ConstPtr(StringRef)> getTensor;
 };
 

@@ -226,6 +226,251 @@ def bitlinear(mode, scheme, name, wt=None, g=None, pre=None, k=8, n=4):
     save(helper.make_graph(nodes, name, [x], [y], inits), name + ".onnx")
 
 
+def node_model(name, nodes, inputs, outputs, inits=(), opset=17):
+    """One small graph; inputs/outputs are (name, elem type, shape)."""
+    ins = [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs]
+    outs = [helper.make_tensor_value_info(n, t, s) for n, t, s in outputs]
+    save(helper.make_graph(nodes, name, ins, outs, list(inits)), name + ".onnx",
+         opset=opset)
+
+
+def index_ops():
+    """Data-dependent indices: clamped in the generated code."""
+    node_model("gather_clamp", [
+        helper.make_node("Gather", ["table", "ids"], ["y"], name="gather", axis=0)],
+        [("ids", I64, ["batch", "seq"])], [("y", F, None)],
+        [numpy_helper.from_array(np.arange(32, dtype=np.float32).reshape(8, 4),
+                                 "table")])
+    node_model("gather_elements", [
+        helper.make_node("GatherElements", ["x", "idx"], ["y"], name="ge", axis=1)],
+        [("x", F, [3, 4]), ("idx", I64, [3, 2])], [("y", F, None)])
+    node_model("scatter_elements", [
+        helper.make_node("ScatterElements", ["x", "idx", "upd"], ["y"],
+                         name="scatter", axis=-1, reduction="add")],
+        [("x", F, ["n", 5]), ("idx", I64, ["n", 2]), ("upd", F, ["n", 2])],
+        [("y", F, None)])
+    node_model("topk_dyn", [
+        helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk", axis=-1,
+                         largest=0)],
+        [("x", F, [2, 6]), ("k", I64, [1])], [("v", F, None), ("i", I64, None)])
+    node_model("slice_dyn", [
+        helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["a"],
+                         name="slice_rt"),
+        const("s2", np.array([-1], np.int64)),
+        const("e2", np.array([-100], np.int64)),
+        const("a2", np.array([0], np.int64)),
+        const("p2", np.array([-2], np.int64)),
+        helper.make_node("Slice", ["x", "s2", "e2", "a2", "p2"], ["b"],
+                         name="slice_neg")],
+        [("x", F, ["n", 6]), ("starts", I64, [1]), ("ends", I64, [1])],
+        [("a", F, None), ("b", F, None)],
+        [numpy_helper.from_array(np.array([1], np.int64), "axes")])
+    node_model("range_float", [
+        helper.make_node("Range", ["start", "limit", "delta"], ["y"], name="range")],
+        [("start", F, []), ("limit", F, []), ("delta", F, [])], [("y", F, None)])
+
+
+def dynamic_shapes():
+    """Sizes the importer cannot prove equal: broadcast at run time with
+    clamped reads, checked reshapes, sliced matmul / concat operands."""
+    node_model("bcast_dyn", [helper.make_node("Add", ["a", "b"], ["y"], name="add")],
+               [("a", F, ["n", 4]), ("b", F, ["m", 4])], [("y", F, None)])
+    node_model("bcast_same", [helper.make_node("Mul", ["a", "b"], ["y"], name="mul")],
+               [("a", F, ["n", 4]), ("b", F, ["n", 4])], [("y", F, None)])
+    node_model("matmul_dyn", [helper.make_node("MatMul", ["a", "b"], ["y"], name="mm")],
+               [("a", F, [2, "k"]), ("b", F, [3, 5])], [("y", F, None)])
+    node_model("reshape_dyn", [helper.make_node("Reshape", ["x", "shape"], ["y"],
+                                                name="reshape")],
+               [("x", F, [2, 3, 4]), ("shape", I64, [2])], [("y", F, None)])
+    node_model("expand_dyn", [helper.make_node("Expand", ["x", "shape"], ["y"],
+                                               name="expand")],
+               [("x", F, [3, 1]), ("shape", I64, [3])], [("y", F, None)])
+    node_model("concat_dyn", [helper.make_node("Concat", ["a", "b"], ["y"],
+                                               name="concat", axis=1)],
+               [("a", F, ["n", 2]), ("b", F, ["m", 3])], [("y", F, None)])
+    node_model("squeeze_dyn_axes", [helper.make_node("Squeeze", ["x", "axes"], ["y"],
+                                                     name="squeeze")],
+               [("x", F, [1, 3]), ("axes", I64, [1])], [("y", F, None)])
+
+
+def nn_ops():
+    rng = np.random.default_rng(5)
+    node_model("gemm", [
+        helper.make_node("Gemm", ["a", "b", "c"], ["y"], name="gemm", transA=1,
+                         transB=1, alpha=0.5, beta=2.0)],
+        [("a", F, [3, 2])], [("y", F, None)],
+        [numpy_helper.from_array(rng.normal(size=(4, 3)).astype(np.float32), "b"),
+         numpy_helper.from_array(np.arange(4, dtype=np.float32), "c")])
+    node_model("layernorm", [
+        helper.make_node("LayerNormalization", ["x", "scale", "bias"],
+                         ["y", "mean", "inv"], name="ln", axis=-1, epsilon=1e-3)],
+        [("x", F, ["n", 4])], [("y", F, None), ("mean", F, None), ("inv", F, None)],
+        [numpy_helper.from_array(np.ones(4, np.float32) * 2, "scale"),
+         numpy_helper.from_array(np.ones(4, np.float32), "bias")])
+    node_model("trilu", [
+        helper.make_node("Trilu", ["x", "k"], ["y"], name="trilu", upper=0)],
+        [("x", F, [3, 4]), ("k", I64, [])], [("y", F, None)])
+    node_model("constant_of_shape", [
+        helper.make_node("Shape", ["x"], ["shp"], name="shape"),
+        helper.make_node("ConstantOfShape", ["shp"], ["y"], name="cos",
+                         value=numpy_helper.from_array(np.array([7], np.int32)))],
+        [("x", F, ["n", 3])], [("y", TensorProto.INT32, None)])
+    node_model("softmax_v11", [
+        helper.make_node("Softmax", ["x"], ["y"], name="softmax")],
+        [("x", F, [2, 3, 4])], [("y", F, None)], opset=11)
+
+
+def dtypes():
+    U8 = TensorProto.UINT8
+    node_model("cast_uint", [
+        helper.make_node("Cast", ["x"], ["f"], name="to_float", to=F),
+        helper.make_node("Cast", ["f"], ["u"], name="to_uint", to=U8),
+        helper.make_node("Max", ["u", "x"], ["y"], name="max")],
+        [("x", U8, [4])], [("f", F, None), ("y", U8, None)])
+    node_model("mod_int", [
+        helper.make_node("Mod", ["a", "b"], ["y"], name="mod")],
+        [("a", TensorProto.INT32, [4]), ("b", TensorProto.INT32, [4])],
+        [("y", TensorProto.INT32, None)])
+    node_model("clip_dyn", [
+        helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="clip")],
+        [("x", TensorProto.INT64, [4]), ("lo", TensorProto.INT64, []),
+         ("hi", TensorProto.INT64, [])], [("y", TensorProto.INT64, None)])
+    node_model("float16_input", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+               [("x", TensorProto.FLOAT16, [4])], [("y", TensorProto.FLOAT16, None)])
+
+
+def sylvester(n):
+    h = np.array([[1.0]])
+    while h.shape[0] < n:
+        h = np.block([[h, h], [h, -h]])
+    return h
+
+
+def hadamard_forms():
+    """Hadamard on a [..., K/B, B] view: MatMul(H_B) or butterflies, then
+    Reshape back to [..., K] (the v2 and patterns/ forms), with B = 4."""
+    b = 4
+    hb = (sylvester(b) / np.sqrt(b)).astype(np.float32)
+
+    def view_nodes(x, out, last):
+        # Reshape x [batch, 8] to [batch, ..., last] with a runtime batch.
+        return [
+            helper.make_node("Shape", [x], [out + "_shp"], name=out + "/Shape"),
+            const(out + "_i0", np.array(0, np.int64)),
+            helper.make_node("Gather", [out + "_shp", out + "_i0"], [out + "_b"],
+                             name=out + "/Gather", axis=0),
+            const(out + "_ax", np.array([0], np.int64)),
+            helper.make_node("Unsqueeze", [out + "_b", out + "_ax"], [out + "_bu"],
+                             name=out + "/Unsqueeze"),
+            const(out + "_tail", np.array(last, np.int64)),
+            helper.make_node("Concat", [out + "_bu", out + "_tail"], [out + "_t"],
+                             name=out + "/Concat", axis=0),
+            helper.make_node("Reshape", [x, out + "_t"], [out], name=out + "/Reshape"),
+        ]
+
+    def with_pre(name, pre_nodes, xin, inits, xshape=("batch", 8)):
+        nodes = list(pre_nodes)
+        q, s = act_quant(xin, "int8", nodes)
+        rng = np.random.default_rng(7)
+        wt = rng.integers(-1, 2, size=(8, 4)).astype(np.int8)
+        inits = list(inits) + [numpy_helper.from_array(wt, "w_i8"),
+                               numpy_helper.from_array(np.array([0.25], np.float32), "g")]
+        nodes += [helper.make_node("Div", [q, s], ["xq"], name="bl/Dequant"),
+                  helper.make_node("Cast", ["w_i8"], ["w_f"], name="bl/CastW", to=F),
+                  helper.make_node("Mul", ["w_f", "g"], ["w_eff"], name="bl/MulG"),
+                  helper.make_node("MatMul", ["xq", "w_eff"], ["y"], name="bl/MatMul")]
+        x = helper.make_tensor_value_info("x", F, list(xshape))
+        y = helper.make_tensor_value_info("y", F, None)
+        save(helper.make_graph(nodes, name, [x], [y], inits), name + ".onnx")
+
+    # Block MatMul form.
+    pre = view_nodes("x", "xv", [2, b])
+    pre.append(helper.make_node("MatMul", ["xv", "hb"], ["xh"], name="h/MatMul"))
+    pre += [
+        helper.make_node("Shape", ["x"], ["x_shp"], name="back/Shape"),
+        const("back_i0", np.array(0, np.int64)),
+        helper.make_node("Gather", ["x_shp", "back_i0"], ["x_b"], name="back/Gather",
+                         axis=0),
+        const("back_ax", np.array([0], np.int64)),
+        helper.make_node("Unsqueeze", ["x_b", "back_ax"], ["x_bu"],
+                         name="back/Unsqueeze"),
+        const("back_k", np.array([8], np.int64)),
+        helper.make_node("Concat", ["x_bu", "back_k"], ["back_t"], name="back/Concat",
+                         axis=0),
+        helper.make_node("Reshape", ["xh", "back_t"], ["xr"], name="back/Reshape"),
+    ]
+    with_pre("bl_hadamard_block", pre, "xr", [numpy_helper.from_array(hb, "hb")])
+    # Same, but one entry of H is one ulp off: not a Hadamard transform.
+    hbad = hb.copy()
+    hbad[1, 1] = np.nextafter(hbad[1, 1], np.float32(0))
+    with_pre("bl_hadamard_ulp", pre, "xr", [numpy_helper.from_array(hbad, "hb")])
+    # Butterfly form on static shapes: [2, 8] -> [2, 2, 4] -> stages -> [2, 8].
+    nodes = [const("v_t", np.array([2, 2, b], np.int64)),
+             helper.make_node("Reshape", ["x", "v_t"], ["v0"], name="bf/Reshape")]
+    cur, h, k = "v0", 1, 0
+    while h < b:
+        nodes += [
+            const(f"s{k}_t", np.array([2, 2, b // (2 * h), 2, h], np.int64)),
+            helper.make_node("Reshape", [cur, f"s{k}_t"], [f"s{k}_y"],
+                             name=f"bf{k}/Split"),
+            const(f"s{k}_0", np.array([0], np.int64)),
+            const(f"s{k}_1", np.array([1], np.int64)),
+            const(f"s{k}_2", np.array([2], np.int64)),
+            const(f"s{k}_ax", np.array([-2], np.int64)),
+            helper.make_node("Slice", [f"s{k}_y", f"s{k}_0", f"s{k}_1", f"s{k}_ax"],
+                             [f"s{k}_a"], name=f"bf{k}/SliceA"),
+            helper.make_node("Slice", [f"s{k}_y", f"s{k}_1", f"s{k}_2", f"s{k}_ax"],
+                             [f"s{k}_b"], name=f"bf{k}/SliceB"),
+            helper.make_node("Add", [f"s{k}_a", f"s{k}_b"], [f"s{k}_add"],
+                             name=f"bf{k}/Add"),
+            helper.make_node("Sub", [f"s{k}_a", f"s{k}_b"], [f"s{k}_sub"],
+                             name=f"bf{k}/Sub"),
+            helper.make_node("Concat", [f"s{k}_add", f"s{k}_sub"], [f"s{k}_cat"],
+                             name=f"bf{k}/Concat", axis=-2),
+            const(f"s{k}_bt", np.array([2, 2, b], np.int64)),
+            helper.make_node("Reshape", [f"s{k}_cat", f"s{k}_bt"], [f"s{k}_out"],
+                             name=f"bf{k}/Back"),
+        ]
+        cur, h, k = f"s{k}_out", h * 2, k + 1
+    nodes += [const("bf_c", np.array(1.0 / np.sqrt(b), np.float32)),
+              helper.make_node("Mul", [cur, "bf_c"], ["bf_m"], name="bf/Mul"),
+              const("bf_out_t", np.array([2, 8], np.int64)),
+              helper.make_node("Reshape", ["bf_m", "bf_out_t"], ["xr"],
+                               name="bf/Out")]
+    with_pre("bl_hadamard_bfly", nodes, "xr", [], xshape=(2, 8))
+
+
+def topk_dynamic_mask():
+    """a4.8 top-K as exported by the tinylm graphs: zeros from
+    ConstantOfShape(Shape(x)), ones from Expand(1, Shape(indices))."""
+    k = 8
+    nodes = [
+        helper.make_node("Abs", ["x"], ["t_abs"], name="t/Abs"),
+        const("t_k", np.array([k // 2], np.int64)),
+        helper.make_node("TopK", ["t_abs", "t_k"], ["t_v", "t_i"], name="t/TopK",
+                         axis=-1),
+        helper.make_node("Shape", ["x"], ["t_shp"], name="t/Shape"),
+        helper.make_node("ConstantOfShape", ["t_shp"], ["t_zeros"], name="t/Zeros",
+                         value=numpy_helper.from_array(np.array([0], np.float32))),
+        helper.make_node("Shape", ["t_i"], ["t_ishp"], name="t/ShapeI"),
+        const("t_one64", np.array(1.0, np.float64)),
+        helper.make_node("Cast", ["t_one64"], ["t_one"], name="t/Cast", to=F),
+        helper.make_node("Expand", ["t_one", "t_ishp"], ["t_ones"], name="t/Expand"),
+        helper.make_node("ScatterElements", ["t_zeros", "t_i", "t_ones"], ["t_mask"],
+                         name="t/Scatter", axis=-1),
+        helper.make_node("Mul", ["x", "t_mask"], ["x_sparse"], name="t/Mul"),
+    ]
+    q, s = act_quant("x_sparse", "int8", nodes)
+    rng = np.random.default_rng(7)
+    wt = rng.integers(-1, 2, size=(k, 4)).astype(np.int8)
+    inits = [numpy_helper.from_array((wt * 0.25).astype(np.float32), "w")]
+    nodes += [helper.make_node("Div", [q, s], ["xq"], name="bl/Dequant"),
+              helper.make_node("MatMul", ["xq", "w"], ["y"], name="bl/MatMul")]
+    x = helper.make_tensor_value_info("x", F, ["batch", "seq", k])
+    y = helper.make_tensor_value_info("y", F, None)
+    save(helper.make_graph(nodes, "bl_topk_dyn", [x], [y], inits), "bl_topk_dyn.onnx")
+
+
 def bad_files():
     good = open(os.path.join(HERE, "elementwise.onnx"), "rb").read()
     open(os.path.join(HERE, "truncated.onnx"), "wb").write(good[: len(good) // 2])
@@ -267,6 +512,12 @@ def main():
     bitlinear("int8", "int8", "bl_topk", pre="topk")
     bitlinear("float", "int4max", "bl_hadamard", pre="hadamard")
     bad_files()
+    index_ops()
+    dynamic_shapes()
+    nn_ops()
+    dtypes()
+    hadamard_forms()
+    topk_dynamic_mask()
 
 
 if __name__ == "__main__":
