@@ -132,13 +132,13 @@ def compile(model: Union[str, os.PathLike, bytes, "onnx.ModelProto"],
             features: Optional[str] = None,
             output: Optional[Union[str, os.PathLike]] = None,
             emit: str = "so", *, raise_bitlinear: bool = True,
-            debug_info: bool = False) -> str:
+            debug_info: bool = False, kv_cache: bool = False) -> str:
     """Compiles an ONNX model in process and returns the output's path.
 
     model: a path to an .onnx file, an onnx.ModelProto or its serialized
       bytes (both written to a temporary file first).
     target: "host", "x86_64", "aarch64", "riscv64" or an LLVM Linux triple.
-    cpu: an LLVM CPU name or a named level (bitnet-compile --version lists
+    cpu: an LLVM CPU name or a named level (bitnet-compile --help lists
       them); None for the target's baseline.
     features: extra LLVM features, e.g. "+dotprod,+i8mm".
     output: where to write; None writes a new uniquely named file in a
@@ -148,6 +148,8 @@ def compile(model: Union[str, os.PathLike, bytes, "onnx.ModelProto"],
     raise_bitlinear: recognise BitLinears (bitnet-compile --no-raise when
       False).
     debug_info: print locations (ONNX node names) in MLIR output.
+    kv_cache: give a decoder's past_*/present_* pairs an in-place KV cache
+      owned by the runtime (bitnet-compile --kv-cache), for Model.generate.
 
     Raises CompileError with the diagnostics on failure.
     """
@@ -161,7 +163,7 @@ def compile(model: Union[str, os.PathLike, bytes, "onnx.ModelProto"],
     output = os.path.abspath(os.fspath(output))
     ok, _, diagnostics = _bitnet.compile(
         input_path, output, target, cpu or "", features or "", emit,
-        resource_dir(), raise_bitlinear, debug_info)
+        resource_dir(), raise_bitlinear, debug_info, kv_cache)
     _raise_if_failed(ok, diagnostics, f"compiling '{input_path}' failed")
     return output
 

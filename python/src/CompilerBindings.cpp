@@ -153,7 +153,7 @@ py::tuple compile(const std::string &input, const std::string &output,
                   const std::string &target, const std::string &cpu,
                   const std::string &features, const std::string &emit,
                   const std::string &resourceDir, bool raiseBitLinear,
-                  bool debugInfo) {
+                  bool debugInfo, bool kvCache) {
   CompileOptions options;
   options.target = target;
   options.cpu = cpu;
@@ -161,6 +161,7 @@ py::tuple compile(const std::string &input, const std::string &output,
   options.output = parseEmit(emit);
   options.import.raiseBitLinear = raiseBitLinear;
   options.printDebugInfo = debugInfo;
+  options.kvCache = kvCache;
   // No main executable here: the resource dir comes from Python.
   options.toolchain = getDefaultToolchainPaths("");
   if (!resourceDir.empty())
@@ -240,7 +241,7 @@ void mlir::bitnet::python::populateCompilerBindings(py::module_ &m) {
   m.def("compile", &compile, py::arg("input"), py::arg("output"),
         py::arg("target"), py::arg("cpu"), py::arg("features"), py::arg("emit"),
         py::arg("resource_dir"), py::arg("raise_bitlinear"),
-        py::arg("debug_info"),
+        py::arg("debug_info"), py::arg("kv_cache"),
         "Compiles an ONNX file; returns (ok, None, diagnostics).");
   m.def("opt", &opt, py::arg("source"), py::arg("pipeline"),
         py::arg("debug_info"),

@@ -61,6 +61,16 @@ struct RuntimeApi {
   BITNET_API_FN(bitnet_context_destroy)
   BITNET_API_FN(bitnet_context_run)
   BITNET_API_FN(bitnet_context_output)
+  // Generation (API minor version >= 1): null in older libraries.
+  BITNET_API_FN(bitnet_model_has_kv_cache)
+  BITNET_API_FN(bitnet_session_create)
+  BITNET_API_FN(bitnet_session_destroy)
+  BITNET_API_FN(bitnet_session_reset)
+  BITNET_API_FN(bitnet_session_append)
+  BITNET_API_FN(bitnet_session_length)
+  BITNET_API_FN(bitnet_session_capacity)
+  BITNET_API_FN(bitnet_sampling_options_initialize)
+  BITNET_API_FN(bitnet_sample)
 #undef BITNET_API_FN
 };
 
@@ -164,6 +174,69 @@ public:
     return outputs;
   }
 
+  bool hasKVCache() const {
+    return api.bitnet_model_has_kv_cache &&
+           api.bitnet_model_has_kv_cache(model);
+  }
+
+  /// A generation session; see Session below.
+  bitnet_session_t *createSession(int64_t maxContext) {
+    if (!api.bitnet_session_create)
+      throw std::runtime_error("'" + path + "' predates the generation API; "
+                               "recompile it");
+    bitnet_context_options_t sessionOptions = options;
+    sessionOptions.max_context = maxContext;
+    bitnet_session_t *session = nullptr;
+    check(api.bitnet_session_create(model, &sessionOptions, &session));
+    return session;
+  }
+
+  /// Appends tokens and returns a copy of the last position's logits.
+  py::array_t<float> append(bitnet_session_t *session,
+                            const std::vector<int64_t> &tokens) {
+    bitnet_tensor_t logits;
+    bitnet_status_t status;
+    {
+      py::gil_scoped_release release;
+      status = api.bitnet_session_append(
+          session, tokens.data(), static_cast<int64_t>(tokens.size()),
+          &logits);
+    }
+    check(status);
+    py::array_t<float> out(logits.shape[0]);
+    std::memcpy(out.mutable_data(), logits.data, logits.size_bytes);
+    return out;
+  }
+
+  void reset(bitnet_session_t *session) {
+    check(api.bitnet_session_reset(session));
+  }
+  int64_t length(bitnet_session_t *session) const {
+    return api.bitnet_session_length(session);
+  }
+  int64_t capacity(bitnet_session_t *session) const {
+    return api.bitnet_session_capacity(session);
+  }
+  void destroySession(bitnet_session_t *session) {
+    api.bitnet_session_destroy(session);
+  }
+
+  /// (token, new random state) chosen by the runtime's bitnet_sample.
+  std::pair<int64_t, uint64_t> sample(py::array_t<float> logits,
+                                      float temperature, int32_t topK,
+                                      float topP, uint64_t state) {
+    bitnet_sampling_options_t sampling;
+    api.bitnet_sampling_options_initialize(&sampling);
+    sampling.temperature = temperature;
+    sampling.top_k = topK;
+    sampling.top_p = topP;
+    auto view = logits.unchecked<1>();
+    int64_t token = 0;
+    check(api.bitnet_sample(view.data(0), view.shape(0), &sampling, &state,
+                            &token));
+    return {token, state};
+  }
+
 private:
   /// A context taken from the pool for one run, returned when done.
   struct ContextLease {
@@ -216,6 +289,18 @@ private:
     BITNET_API_FN(bitnet_context_destroy)
     BITNET_API_FN(bitnet_context_run)
     BITNET_API_FN(bitnet_context_output)
+#undef BITNET_API_FN
+#define BITNET_API_FN(name)                                                    \
+  api.name = reinterpret_cast<decltype(api.name)>(dlsym(handle, #name));
+    BITNET_API_FN(bitnet_model_has_kv_cache)
+    BITNET_API_FN(bitnet_session_create)
+    BITNET_API_FN(bitnet_session_destroy)
+    BITNET_API_FN(bitnet_session_reset)
+    BITNET_API_FN(bitnet_session_append)
+    BITNET_API_FN(bitnet_session_length)
+    BITNET_API_FN(bitnet_session_capacity)
+    BITNET_API_FN(bitnet_sampling_options_initialize)
+    BITNET_API_FN(bitnet_sample)
 #undef BITNET_API_FN
     uint32_t major = api.bitnet_api_version() >> 16;
     if (major != BITNET_API_VERSION_MAJOR)
@@ -285,5 +370,32 @@ void mlir::bitnet::python::populateRuntimeBindings(py::module_ &m) {
       .def_property_readonly("api_version", &Library::apiVersion)
       .def("inputs", [](const Library &lib) { return lib.infos(true); })
       .def("outputs", [](const Library &lib) { return lib.infos(false); })
-      .def("run", &Library::run, py::arg("inputs"));
+      .def("run", &Library::run, py::arg("inputs"))
+      .def_property_readonly("has_kv_cache", &Library::hasKVCache)
+      .def("sample", &Library::sample, py::arg("logits"),
+           py::arg("temperature"), py::arg("top_k"), py::arg("top_p"),
+           py::arg("state"));
+
+  // One generation session: holds its library alive (keep_alive) and
+  // destroys the runtime session with the Python object.
+  struct Session {
+    Library *library;
+    bitnet_session_t *session;
+    ~Session() { library->destroySession(session); }
+  };
+  py::class_<Session>(m, "Session")
+      .def(py::init([](Library &library, int64_t maxContext) {
+             return new Session{&library, library.createSession(maxContext)};
+           }),
+           py::arg("library"), py::arg("max_context"), py::keep_alive<1, 2>())
+      .def("append",
+           [](Session &s, const std::vector<int64_t> &tokens) {
+             return s.library->append(s.session, tokens);
+           })
+      .def("reset", [](Session &s) { s.library->reset(s.session); })
+      .def_property_readonly(
+          "length", [](Session &s) { return s.library->length(s.session); })
+      .def_property_readonly("capacity", [](Session &s) {
+        return s.library->capacity(s.session);
+      });
 }

@@ -118,8 +118,3 @@ def test_load_errors(tmp_path):
         bitnet.load(not_a_library)
     with pytest.raises(ValueError, match="threads"):
         bitnet.load(not_a_library, threads=-1)
-
-
-def test_generate_not_implemented(prefill):
-    with pytest.raises(NotImplementedError, match="generat"):
-        prefill.generate("A fool and his money are", max_new_tokens=8)
