@@ -733,7 +733,8 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op, ArrayRef<ConstPtr> in,
       if (r->isFloat())
         std::fill(r->f.begin(), r->f.end(), value->f[0]);
       else
-        std::fill(r->i.begin(), r->i.end(), value->i[0]);
+        for (int64_t e = 0, n = r->numElements(); e < n; ++e)
+          r->i[e] = value->i[0];
     }
     return SmallVector<ConstPtr>{r};
   }

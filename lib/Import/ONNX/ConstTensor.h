@@ -17,7 +17,10 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/iterator.h"
 
+#include <cassert>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iterator>
@@ -61,14 +64,92 @@ inline const char *dtypeName(int32_t dtype) {
   return "unknown";
 }
 
+/// Integer tensor data: int64 values, or (for 1-byte types read from a
+/// model) the raw bytes, so that int8 weights take one byte per element.
+/// Reads give int64 values either way; writes need the int64 form.
+class IntData {
+public:
+  /// Random-access iterator over the values (read only).
+  class Iterator : public llvm::iterator_facade_base<
+                       Iterator, std::random_access_iterator_tag, int64_t,
+                       std::ptrdiff_t, const int64_t *, int64_t> {
+  public:
+    Iterator(const IntData *data, std::ptrdiff_t idx) : data(data), idx(idx) {}
+    int64_t operator*() const { return (*data)[idx]; }
+    Iterator &operator+=(std::ptrdiff_t n) {
+      idx += n;
+      return *this;
+    }
+    Iterator &operator-=(std::ptrdiff_t n) {
+      idx -= n;
+      return *this;
+    }
+    Iterator operator-(std::ptrdiff_t n) const {
+      return Iterator(data, idx - n);
+    }
+    std::ptrdiff_t operator-(const Iterator &o) const { return idx - o.idx; }
+    bool operator==(const Iterator &o) const { return idx == o.idx; }
+    bool operator<(const Iterator &o) const { return idx < o.idx; }
+
+  private:
+    const IntData *data;
+    std::ptrdiff_t idx;
+  };
+
+  int64_t operator[](size_t k) const {
+    if (!isNarrow())
+      return wide[k];
+    return narrowSigned ? static_cast<int64_t>(static_cast<int8_t>(narrow[k]))
+                        : static_cast<int64_t>(narrow[k]);
+  }
+  /// Element `k` for writing; only in the int64 form.
+  int64_t &operator[](size_t k) {
+    assert(!isNarrow() && "writing narrow integer data");
+    return wide[k];
+  }
+  size_t size() const { return isNarrow() ? narrow.size() : wide.size(); }
+  bool empty() const { return size() == 0; }
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const {
+    return Iterator(this, static_cast<std::ptrdiff_t>(size()));
+  }
+  template <typename... Args>
+  void assign(Args &&...args) {
+    narrow.clear();
+    wide.assign(std::forward<Args>(args)...);
+  }
+  void resize(size_t n) {
+    narrow.clear();
+    wide.resize(n);
+  }
+  void push_back(int64_t v) {
+    assert(!isNarrow() && "appending to narrow integer data");
+    wide.push_back(v);
+  }
+  /// Stores `bytes` as 1-byte values (sign-extended if `isSigned`).
+  void assignNarrow(ArrayRef<uint8_t> bytes, bool isSigned) {
+    wide.clear();
+    narrow.assign(bytes.begin(), bytes.end());
+    narrowSigned = isSigned;
+  }
+  bool isNarrow() const { return !narrow.empty(); }
+  /// The raw bytes of the 1-byte form.
+  ArrayRef<uint8_t> narrowBytes() const { return narrow; }
+
+private:
+  std::vector<int64_t> wide;
+  std::vector<uint8_t> narrow;
+  bool narrowSigned = true;
+};
+
 /// A constant tensor: f32 data for kFloat and kDouble (f64 constants are
 /// exporter artefacts cast to f32 right away; they are rounded to f32 on
-/// reading), int64 data for all integer and bool types.
+/// reading), integer data (IntData) for all integer and bool types.
 struct ConstTensor {
   int32_t dtype = kFloat;
   SmallVector<int64_t> shape;
   std::vector<float> f;
-  std::vector<int64_t> i;
+  IntData i;
 
   bool isFloat() const { return dtype == kFloat || dtype == kDouble; }
   int64_t numElements() const {

@@ -55,8 +55,8 @@ Type Importer::elementType(int32_t dtype) {
   }
 }
 
-Value Importer::materialize(const ConstTensor &c, StringRef name,
-                            Location loc) {
+Value Importer::materialize(const ConstPtr &cp, StringRef name, Location loc) {
+  const ConstTensor &c = *cp;
   Type elt = elementType(c.dtype);
   auto type = RankedTensorType::get(c.shape, elt);
   int64_t n = c.numElements();
@@ -67,6 +67,30 @@ Value Importer::materialize(const ConstTensor &c, StringRef name,
                                      DenseElementsAttr::get(type, valsRef));
   }
   if (n > options.maxInlineElements && c.dtype != kBool) {
+    std::string key = "onnx";
+    for (char ch : name)
+      key += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+    // f32 and 1-byte integer data already has the blob's layout: the blob
+    // shares it (keeping the tensor alive) instead of copying it.
+    ArrayRef<char> shared;
+    if (c.dtype == kFloat)
+      shared = ArrayRef<char>(reinterpret_cast<const char *>(c.f.data()),
+                              c.f.size() * sizeof(float));
+    else if (c.i.isNarrow() && elt.getIntOrFloatBitWidth() == 8)
+      shared = ArrayRef<char>(
+          reinterpret_cast<const char *>(c.i.narrowBytes().data()),
+          c.i.narrowBytes().size());
+    if (static_cast<int64_t>(shared.size()) ==
+        n * (elt.getIntOrFloatBitWidth() / 8)) {
+      AsmResourceBlob blob(
+          shared, /*dataAlignment=*/1,
+          [keepAlive = cp](void *, size_t, size_t) mutable {
+            keepAlive.reset();
+          },
+          /*dataIsMutable=*/false);
+      return arith::ConstantOp::create(
+          b, loc, DenseResourceElementsAttr::get(type, key, std::move(blob)));
+    }
     std::vector<char> bytes;
     unsigned width = elt.getIntOrFloatBitWidth() / 8;
     bytes.resize(n * width);
@@ -79,9 +103,6 @@ Value Importer::materialize(const ConstTensor &c, StringRef name,
         std::memcpy(p, &v, width); // little-endian host
       }
     }
-    std::string key = "onnx";
-    for (char ch : name)
-      key += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
     auto attr = DenseResourceElementsAttr::get(
         type, key,
         HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<char>(bytes)));
@@ -106,7 +127,7 @@ FailureOr<Value> Importer::get(StringRef name, Location loc) {
   if (it != values.end())
     return it->second;
   if (ConstPtr c = constant(name)) {
-    Value v = materialize(*c, name, loc);
+    Value v = materialize(c, name, loc);
     values[name] = v;
     return v;
   }
@@ -588,15 +609,13 @@ Value Importer::emitReshape(Location loc, Value x, ArrayRef<int64_t> shape,
 }
 
 Value Importer::emitBitLinear(Location loc, const BitLinearMatch &m, Value x) {
-  std::optional<SmallVector<uint8_t>> packed =
-      packTernaryPlain(m.weight.values, m.rows, m.cols);
-  assert(packed && "splitTernary returned a non-ternary value");
-  auto blobType = RankedTensorType::get({static_cast<int64_t>(packed->size())},
+  const SmallVector<uint8_t> &packed = m.packed;
+  auto blobType = RankedTensorType::get({static_cast<int64_t>(packed.size())},
                                         b.getIntegerType(8));
   auto data = DenseResourceElementsAttr::get(
       blobType, "bitlinear",
       HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<char>(
-          reinterpret_cast<const char *>(packed->data()), packed->size())));
+          reinterpret_cast<const char *>(packed.data()), packed.size())));
   auto scalesType = RankedTensorType::get(
       {static_cast<int64_t>(m.weight.scales.size())}, b.getF32Type());
   auto scales =

@@ -45,7 +45,9 @@ FailureOr<ConstPtr> readTensor(const onnx::TensorProto &t, StringRef baseDir,
 /// A recognised BitLinear: `anchor` is the node whose output it replaces.
 struct BitLinearMatch {
   std::string input;
+  /// The ternary scales; the values are in `packed` (plain layout).
   TernarySplit weight;
+  SmallVector<uint8_t> packed;
   int64_t rows = 0, cols = 0;
   unsigned bits = 8;
   QuantMethod method = QuantMethod::absmax;
@@ -117,6 +119,23 @@ private:
 
   LogicalResult readInitializersAndInputs();
   LogicalResult foldConstants();
+  bool isDeferredCast(const onnx::NodeProto &n, ArrayRef<ConstPtr> ins);
+  /// A weight Mul(Cast(q, to=float), g) of a constant integer q [k, n] and
+  /// a constant f32 g broadcasting to [k, n], read as the folded chain.
+  struct CastWeight {
+    ConstPtr q, g;
+    int64_t k = 0, n = 0;
+    int64_t gRowStride = 0, gColStride = 0;
+    /// Element [row, col] with the f32 roundings of Cast and Mul.
+    float at(int64_t row, int64_t col) const {
+      float x = static_cast<float>(q->i[row * n + col]);
+      return x * g->f[row * gRowStride + col * gColStride];
+    }
+  };
+  std::optional<CastWeight> castWeight(StringRef name);
+  /// Drops the constants that nothing emitted reads (folded intermediates,
+  /// weights of matched BitLinears).
+  void pruneConstants();
   void matchBitLinears();
   std::optional<BitLinearMatch> matchAt(const onnx::NodeProto &node);
   struct HadamardMatch {
@@ -189,7 +208,7 @@ private:
 
   // Emission helpers.
   FailureOr<Value> get(StringRef name, Location loc);
-  Value materialize(const ConstTensor &c, StringRef name, Location loc);
+  Value materialize(const ConstPtr &c, StringRef name, Location loc);
   Type elementType(int32_t dtype);
   Value dim(Location loc, Value v, int64_t d);
   /// Elementwise op with numpy broadcasting. `shapeHint` (with `hintDyn`
@@ -266,6 +285,8 @@ private:
   std::optional<SmallVector<OpFoldResult>> symOf(StringRef name);
   void trackSymbolic(const onnx::NodeProto &node, ArrayRef<Value> in);
   DenseMap<size_t, BitLinearMatch> matches;
+  /// Transposed float weights for splitTernary, reused across matches.
+  std::vector<float> transposeScratch;
   SmallVector<bool> live;
   SmallVector<bool> folded;
   llvm::StringSet<> graphInputs;

@@ -7,13 +7,15 @@
 // Imports an ONNX graph in four steps:
 //  1. initializers and every node whose inputs are all constant are folded on
 //     the host (ConstFold.cpp): shape arithmetic, Constant->Cast artefacts and
-//     fake-mode weight ternarisation chains disappear;
+//     fake-mode weight ternarisation chains disappear (int8 -> f32 weight
+//     casts are left to the matcher, which reads the int8 data directly);
 //  2. the BitLinear matcher (graph-level raising) finds the activation
 //     quantizer -> MatMul / MatMulInteger chains of every export mode and
 //     checks the weight is exactly ternary (splitTernary);
 //  3. only the nodes the graph outputs depend on are kept (a matched
 //     BitLinear depends on its float input only), and all of them must have a
-//     lowering, else one diagnostic lists every unsupported node;
+//     lowering, else one diagnostic lists every unsupported node; constants
+//     nothing live reads are dropped;
 //  4. the live nodes are emitted as linalg / tensor / arith / math ops and
 //     bitnet.bitlinear, located by NameLoc(node name, op type).
 //
@@ -117,8 +119,8 @@ FailureOr<ConstPtr> readTensor(const onnx::TensorProto &t, StringRef baseDir,
     error = "byte size overflows int64";
     return failure();
   }
-  std::string external;
-  const std::string *raw = nullptr;
+  std::unique_ptr<llvm::MemoryBuffer> slice;
+  std::optional<StringRef> raw;
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string location;
     int64_t offset = 0, length = -1;
@@ -132,17 +134,15 @@ FailureOr<ConstPtr> readTensor(const onnx::TensorProto &t, StringRef baseDir,
     }
     SmallString<256> path(baseDir);
     llvm::sys::path::append(path, location);
-    auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                           /*RequiresNullTerminator=*/false);
-    if (location.empty() || !buf) {
+    uint64_t fileSize = 0;
+    if (location.empty() || llvm::sys::fs::file_size(path, fileSize)) {
       error = "cannot read external data file '" + std::string(path) + "'";
       return failure();
     }
-    int64_t fileSize = static_cast<int64_t>((*buf)->getBufferSize());
-    if (offset >= 0 && offset <= fileSize && length < 0)
-      length = fileSize - offset;
-    if (offset < 0 || offset > fileSize || length < 0 ||
-        length > fileSize - offset) {
+    int64_t size = static_cast<int64_t>(fileSize);
+    if (offset >= 0 && offset <= size && length < 0)
+      length = size - offset;
+    if (offset < 0 || offset > size || length < 0 || length > size - offset) {
       error = "external data of '" + std::string(path) + "' is truncated";
       return failure();
     }
@@ -151,10 +151,17 @@ FailureOr<ConstPtr> readTensor(const onnx::TensorProto &t, StringRef baseDir,
               " bytes, expected " + std::to_string(bytes);
       return failure();
     }
-    external.assign((*buf)->getBufferStart() + offset, length);
-    raw = &external;
+    // Only this tensor's bytes, mapped rather than copied when large.
+    auto buf = llvm::MemoryBuffer::getFileSlice(path, length, offset,
+                                                /*IsVolatile=*/false);
+    if (!buf) {
+      error = "cannot read external data file '" + std::string(path) + "'";
+      return failure();
+    }
+    slice = std::move(*buf);
+    raw = slice->getBuffer();
   } else if (t.has_raw_data()) {
-    raw = &t.raw_data();
+    raw = StringRef(t.raw_data());
   }
   if (raw) {
     if (raw->size() != static_cast<uint64_t>(bytes)) {
@@ -162,29 +169,32 @@ FailureOr<ConstPtr> readTensor(const onnx::TensorProto &t, StringRef baseDir,
               " bytes, expected " + std::to_string(bytes);
       return failure();
     }
+    const char *p = raw->data();
+    if (r->dtype == kFloat) {
+      r->f.resize(n);
+      if (n)
+        std::memcpy(r->f.data(), p, n * 4); // little-endian host
+      return ConstPtr(r);
+    }
+    // 1-byte types keep their bytes: int8 weights stay 1 byte per element.
+    if (r->dtype == kInt8 || r->dtype == kUInt8 || r->dtype == kBool) {
+      r->i.assignNarrow(
+          ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(p), n),
+          /*isSigned=*/r->dtype == kInt8);
+      return ConstPtr(r);
+    }
     if (r->isFloat())
       r->f.resize(n);
     else
       r->i.resize(n);
-    const char *p = raw->data();
     for (int64_t e = 0; e < n; ++e, p += eltSize) {
       switch (r->dtype) {
-      case kFloat:
-        std::memcpy(&r->f[e], p, 4);
-        break;
       case kInt32: {
         int32_t v;
         std::memcpy(&v, p, 4);
         r->i[e] = v;
         break;
       }
-      case kInt8:
-        r->i[e] = static_cast<int8_t>(*p);
-        break;
-      case kUInt8:
-      case kBool:
-        r->i[e] = static_cast<uint8_t>(*p);
-        break;
       case kInt16: {
         int16_t v;
         std::memcpy(&v, p, 2);
@@ -291,6 +301,19 @@ LogicalResult Importer::readInitializersAndInputs() {
   return success();
 }
 
+/// Casting an int8 weight to f32 quadruples it, and the ternary weight
+/// chain Mul(Cast(w), g) -> MatMul is matched from the int8 data directly
+/// (Importer::castWeight). Such casts are folded only at emission, if their
+/// result is still needed.
+bool Importer::isDeferredCast(const onnx::NodeProto &n,
+                              ArrayRef<ConstPtr> ins) {
+  constexpr int64_t kMinDeferredElements = 4096;
+  return n.op_type() == "Cast" && ins.size() == 1 && ins[0] &&
+         ins[0]->i.isNarrow() && ins[0]->dtype != kBool &&
+         ins[0]->numElements() >= kMinDeferredElements &&
+         attrInt(n, "to") == kFloat;
+}
+
 LogicalResult Importer::foldConstants() {
   folded.assign(graph.node_size(), false);
   for (size_t k = 0, e = graph.node_size(); k < e; ++k) {
@@ -311,7 +334,7 @@ LogicalResult Importer::foldConstants() {
       }
       ins.push_back(c);
     }
-    if (!allConst)
+    if (!allConst || isDeferredCast(n, ins))
       continue;
     std::optional<SmallVector<ConstPtr>> outs =
         foldOp(n.op_type(), ins, foldAttrs(n), opsetOf(n));
@@ -552,6 +575,43 @@ Importer::matchHadamard(StringRef xName) {
   return std::nullopt;
 }
 
+std::optional<Importer::CastWeight> Importer::castWeight(StringRef name) {
+  const onnx::NodeProto *mul = producerOf(name, "Mul");
+  if (!mul || mul->input_size() != 2)
+    return std::nullopt;
+  for (int side = 0; side < 2; ++side) {
+    const onnx::NodeProto *cast = producerOf(mul->input(side), "Cast");
+    ConstPtr g = constant(mul->input(1 - side));
+    auto defaultDomain = [](const onnx::NodeProto *n) {
+      return n->domain().empty() || n->domain() == "ai.onnx";
+    };
+    if (!cast || !g || g->dtype != kFloat || g->shape.size() > 2 ||
+        attrInt(*cast, "to") != kFloat || !defaultDomain(cast) ||
+        !defaultDomain(mul))
+      continue;
+    ConstPtr q = constant(cast->input(0));
+    if (!q || q->isFloat() || q->shape.size() != 2)
+      continue;
+    CastWeight cw;
+    cw.q = q;
+    cw.g = g;
+    cw.k = q->shape[0];
+    cw.n = q->shape[1];
+    // Folding refuses results past 2^26 elements: so does this.
+    if (q->numElements() > (int64_t(1) << 26))
+      continue;
+    // g must broadcast to [k, n] without changing that shape.
+    int64_t gk = g->shape.size() == 2 ? g->shape[0] : 1;
+    int64_t gn = g->shape.empty() ? 1 : g->shape.back();
+    if ((gk != 1 && gk != cw.k) || (gn != 1 && gn != cw.n))
+      continue;
+    cw.gRowStride = gk == 1 ? 0 : gn;
+    cw.gColStride = gn == 1 ? 0 : 1;
+    return cw;
+  }
+  return std::nullopt;
+}
+
 std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
   // q = Clip(Round(Mul(x, s)), lo, hi) with
   // s = Div(c, Clip(Reduce(Abs(x), axes=[-1], keepdims=1), eps)).
@@ -623,16 +683,23 @@ std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
     // Float weight: MatMul(Div(q, s), W) with W a constant [K, N].
     const onnx::NodeProto *div = producerOf(node.input(0), "Div");
     ConstPtr w = constant(node.input(1));
-    if (!div || !w || !w->isFloat() || w->shape.size() != 2)
+    std::optional<CastWeight> cw = w ? std::nullopt : castWeight(node.input(1));
+    if (!div || (!cw && (!w || !w->isFloat() || w->shape.size() != 2)))
       return std::nullopt;
     aq = matchQ(div->input(0));
     if (!aq || aq->s != div->input(1))
       return std::nullopt;
-    int64_t k = w->shape[0], n = w->shape[1];
-    SmallVector<float> wt(n * k);
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t c = 0; c < k; ++c)
-        wt[r * k + c] = w->f[c * n + r];
+    int64_t k = cw ? cw->k : w->shape[0], n = cw ? cw->n : w->shape[1];
+    // The [n, k] transpose, in tiles (a plain loop misses the cache on
+    // every read), into a buffer reused across matches.
+    std::vector<float> &wt = transposeScratch;
+    wt.resize(n * k);
+    constexpr int64_t kTile = 64;
+    for (int64_t c0 = 0; c0 < k; c0 += kTile)
+      for (int64_t r0 = 0; r0 < n; r0 += kTile)
+        for (int64_t c = c0, ce = std::min(c0 + kTile, k); c < ce; ++c)
+          for (int64_t r = r0, re = std::min(r0 + kTile, n); r < re; ++r)
+            wt[r * k + c] = cw ? cw->at(c, r) : w->f[c * n + r];
     std::optional<TernarySplit> split = splitTernary(wt, n, k);
     if (!split)
       return std::nullopt;
@@ -763,6 +830,12 @@ std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
     m.input = h->input;
     m.inputShape = h->shape;
   }
+  // Packed now (2 bits per weight), the int8 values are dropped.
+  std::optional<SmallVector<uint8_t>> packed =
+      packTernaryPlain(m.weight.values, m.rows, m.cols);
+  assert(packed && "splitTernary returned a non-ternary value");
+  m.packed = std::move(*packed);
+  m.weight.values = {};
   return m;
 }
 
@@ -885,6 +958,32 @@ static bool isSupportedOp(StringRef op) {
   return llvm::is_contained(kOps, op);
 }
 
+void Importer::pruneConstants() {
+  llvm::StringSet<> used;
+  for (const onnx::ValueInfoProto &vi : graph.input())
+    used.insert(vi.name());
+  for (const onnx::ValueInfoProto &vi : graph.output())
+    used.insert(vi.name());
+  for (size_t k = 0, e = graph.node_size(); k < e; ++k) {
+    if (!live[k] || folded[k])
+      continue;
+    auto mit = matches.find(k);
+    if (mit != matches.end()) {
+      used.insert(mit->second.input);
+      used.insert(mit->second.inputShape);
+      continue;
+    }
+    for (const std::string &in : graph.node(k).input())
+      used.insert(in);
+  }
+  SmallVector<StringRef> dead;
+  for (const auto &entry : constants)
+    if (!used.contains(entry.getKey()))
+      dead.push_back(entry.getKey());
+  for (StringRef name : dead)
+    constants.erase(name);
+}
+
 LogicalResult Importer::checkSupported() {
   live.assign(graph.node_size(), false);
   SmallVector<std::string> work;
@@ -909,6 +1008,7 @@ LogicalResult Importer::checkSupported() {
     for (const std::string &in : graph.node(k).input())
       work.push_back(in);
   }
+  pruneConstants();
   SmallVector<const onnx::NodeProto *> bad;
   for (size_t k = 0, e = graph.node_size(); k < e; ++k) {
     const onnx::NodeProto &n = graph.node(k);
@@ -944,6 +1044,7 @@ FailureOr<OwningOpRef<ModuleOp>> Importer::run() {
   if (failed(readInitializersAndInputs()) || failed(foldConstants()))
     return failure();
   matchBitLinears();
+  transposeScratch = {};
   if (failed(checkSupported()))
     return failure();
 
@@ -1022,6 +1123,7 @@ FailureOr<OwningOpRef<ModuleOp>> Importer::run() {
            xt.getShape().back() != mit->second.cols))
         return nodeError(n) << "BitLinear input does not match its weight";
       values[n.output(0)] = emitBitLinear(nodeLoc(n), mit->second, *x);
+      mit->second.packed = {};
       continue;
     }
     // Nodes that became constant once Shape folded during emission.
