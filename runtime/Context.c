@@ -31,6 +31,9 @@ typedef struct OutputSet {
 struct bitnet_context_s {
   const bitnet_model_t *model;
   int32_t numThreads;
+  /// numThreads - 1 workers, started by the first run; NULL for one thread.
+  BitNetThreadPool *threadPool;
+  bool threadPoolStarted;
   int64_t maxContext;
   bool hasOutputs;
   OutputSet current;
@@ -81,6 +84,7 @@ void bitnet_context_destroy(bitnet_context_t *context) {
     releaseBuffers(&context->current, context->model->numOutputs);
   freeOutputSet(&context->current);
   freeOutputSet(&context->next);
+  bitnetThreadPoolDestroy(context->threadPool);
   free(context->modelInputs);
   free(context);
 }
@@ -316,7 +320,17 @@ bitnet_status_t bitnetContextRun(bitnet_context_t *context,
     next->outputs[i].allocated = NULL;
     next->outputs[i].data = NULL;
   }
+  // Threads start with the first run, not with the context: a context that
+  // is never run (or only validated) costs no threads. If they cannot be
+  // started, the run uses the calling thread alone (same results).
+  if (!context->threadPoolStarted) {
+    context->threadPool = bitnetThreadPoolCreate(context->numThreads);
+    context->threadPoolStarted = true;
+  }
+  BitNetThreadPool *previousPool =
+      bitnetSetCurrentThreadPool(context->threadPool);
   __bitnet_model_run(context->modelInputs, next->outputs);
+  bitnetSetCurrentThreadPool(previousPool);
   status = validateOutputs(model, next);
   if (status) {
     releaseBuffers(next, model->numOutputs);

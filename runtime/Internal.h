@@ -91,6 +91,66 @@ typedef struct BitNetUnrankedMemRef {
 void memrefCopy(int64_t elemSize, BitNetUnrankedMemRef *src,
                 BitNetUnrankedMemRef *dst);
 
+//===----------------------------------------------------------------------===//
+// Threads (ThreadPool.c)
+//===----------------------------------------------------------------------===//
+
+/// The workers of one context; NULL means "run on the calling thread".
+typedef struct BitNetThreadPool BitNetThreadPool;
+
+/// A pool that, with the calling thread, runs `numThreads` threads; NULL
+/// for one thread or when no worker could be started.
+BitNetThreadPool *bitnetThreadPoolCreate(int32_t numThreads);
+/// Stops and joins the workers; NULL is allowed.
+void bitnetThreadPoolDestroy(BitNetThreadPool *pool);
+/// Makes `pool` the one bitnetParallelFor uses on this thread; returns the
+/// previous one.
+BitNetThreadPool *bitnetSetCurrentThreadPool(BitNetThreadPool *pool);
+
+/// Iterations [begin, end) of a parallel loop.
+typedef void (*BitNetParallelBody)(void *arg, int64_t begin, int64_t end);
+/// Runs body over [0, count) in chunks that are multiples of `grain` (the
+/// last may be shorter), on the current pool's threads; returns when all
+/// are done.
+void bitnetParallelFor(int64_t count, int64_t grain, BitNetParallelBody body,
+                       void *arg);
+
+//===----------------------------------------------------------------------===//
+// Microkernels (kernels/)
+//===----------------------------------------------------------------------===//
+
+/// MLIR's ranked memref descriptors, as passed to `llvm.emit_c_interface`
+/// functions.
+typedef struct BitNetMemRef1DU8 {
+  uint8_t *allocated;
+  uint8_t *aligned;
+  int64_t offset;
+  int64_t sizes[1];
+  int64_t strides[1];
+} BitNetMemRef1DU8;
+typedef struct BitNetMemRef2DI8 {
+  int8_t *allocated;
+  int8_t *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+} BitNetMemRef2DI8;
+typedef struct BitNetMemRef2DI32 {
+  int32_t *allocated;
+  int32_t *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+} BitNetMemRef2DI32;
+
+/// One declaration per registered int2 variant: acc[M, N] = q[M, K] ·
+/// Wt[N, K]ᵀ with the weight in the `i2` layout (bitnet/Kernels/I2Layout.h).
+#define BITNET_I2_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
+  void _mlir_ciface_bitnet_i2_matmul_##NAME(const BitNetMemRef2DI8 *q,        \
+                                            const BitNetMemRef1DU8 *w,        \
+                                            BitNetMemRef2DI32 *acc);
+#include "bitnet/Kernels/Kernels.def"
+
 #ifdef __cplusplus
 }
 #endif

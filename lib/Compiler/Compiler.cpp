@@ -127,6 +127,8 @@ LogicalResult mlir::bitnet::compileONNXModel(StringRef inputPath,
   pipelineOptions.kvCache = options.kvCache;
   pipelineOptions.entry = options.import.entryName;
   pipelineOptions.requiredFeatures = getRequiredCPUFeatures(**tm);
+  pipelineOptions.kernel = options.kernel;
+  pipelineOptions.printKernelPlan = options.printKernelPlan;
   PassManager pm(&context);
   buildBitNetPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))

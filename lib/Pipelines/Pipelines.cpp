@@ -25,13 +25,19 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
                                        const BitNetPipelineOptions &options) {
   if (options.kvCache)
     pm.addPass(createBitNetKVCache({options.entry}));
-  // bitnet -> linalg on tensors. Only the reference kernels exist so far.
-  switch (options.kernel) {
-  case KernelMode::Reference:
-    pm.addPass(createBitNetDecomposeBitLinear());
-    pm.addPass(createConvertBitNetToLinalg());
-    break;
+  // bitnet -> linalg on tensors, with calls of the selected microkernels.
+  // Kernels are chosen only on the way to LLVM: at the linalg level the
+  // reference lowering is the readable meaning of the program.
+  pm.addPass(createBitNetDecomposeBitLinear());
+  if (options.kernel != KernelMode::Reference &&
+      options.lowerTo == LowerTo::LLVM) {
+    BitNetSelectKernelsOptions select;
+    select.kernel = options.kernel == KernelMode::Int2 ? "int2" : "auto";
+    select.cpuFeatures = options.requiredFeatures;
+    select.printPlan = options.printKernelPlan;
+    pm.addPass(createBitNetSelectKernels(select));
   }
+  pm.addPass(createConvertBitNetToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (options.lowerTo == LowerTo::Linalg)

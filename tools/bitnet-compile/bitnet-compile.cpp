@@ -77,6 +77,20 @@ int main(int argc, char **argv) {
       llvm::cl::desc("Decoders: replace past_*/present_* by an in-place KV "
                      "cache the runtime owns (for bitnet-run --generate)"),
       llvm::cl::init(false), llvm::cl::cat(category));
+  llvm::cl::opt<KernelMode> kernel(
+      "kernel", llvm::cl::desc("How ternary matmuls are computed"),
+      llvm::cl::init(KernelMode::Auto),
+      llvm::cl::values(
+          clEnumValN(KernelMode::Auto, "auto",
+                     "the best microkernel the target can run (default)"),
+          clEnumValN(KernelMode::Int2, "int2", "the int2 microkernels"),
+          clEnumValN(KernelMode::Reference, "reference",
+                     "the portable reference lowering")),
+      llvm::cl::cat(category));
+  llvm::cl::opt<bool> printKernelPlan(
+      "print-kernel-plan",
+      llvm::cl::desc("Print the kernel chosen for every ternary matmul"),
+      llvm::cl::init(false), llvm::cl::cat(category));
   llvm::cl::opt<bool> quiet("q", llvm::cl::desc("No progress on stderr"),
                             llvm::cl::init(false), llvm::cl::cat(category));
   llvm::cl::opt<bool> debugInfo(
@@ -104,6 +118,8 @@ int main(int argc, char **argv) {
   options.import.raiseBitLinear = !noRaise;
   options.printDebugInfo = debugInfo;
   options.kvCache = kvCache;
+  options.kernel = kernel;
+  options.printKernelPlan = printKernelPlan;
   options.toolchain = getDefaultToolchainPaths(
       llvm::sys::fs::getMainExecutable(argv[0], (void *)&getCPULevelsHelp));
   // Progress only for the long outputs.

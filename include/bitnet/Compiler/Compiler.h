@@ -14,6 +14,7 @@
 #define BITNET_COMPILER_COMPILER_H
 
 #include "bitnet/Import/ONNX/ONNXImporter.h"
+#include "bitnet/Pipelines/Pipelines.h"
 #include "bitnet/Target/ModelLibrary.h"
 #include "mlir/Support/LLVM.h"
 #include <string>
@@ -52,6 +53,11 @@ struct CompileOptions {
   /// Give a decoder's past/present pairs an in-place runtime-owned KV cache
   /// (bitnet-kv-cache), for the runtime's session API.
   bool kvCache = false;
+  /// How ternary matmuls are computed: the best microkernel of the target
+  /// (auto), the int2 family, or the reference lowering.
+  KernelMode kernel = KernelMode::Auto;
+  /// Report each kernel choice as a remark (--print-kernel-plan).
+  bool printKernelPlan = false;
   /// Print locations (ONNX node names) in MLIR output.
   bool printDebugInfo = false;
   /// Stage-by-stage progress lines go here when set.

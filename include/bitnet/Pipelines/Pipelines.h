@@ -17,6 +17,11 @@ namespace bitnet {
 enum class KernelMode {
   /// The portable reference lowering (convert-bitnet-to-linalg).
   Reference,
+  /// The best registered microkernel the target can run (lower-to=llvm and a
+  /// `bitnet.target` module only; the reference otherwise).
+  Auto,
+  /// The int2 microkernels; an error if the target has none.
+  Int2,
 };
 
 /// Where the pipeline stops.
@@ -32,8 +37,16 @@ struct BitNetPipelineOptions
   PassOptions::Option<KernelMode> kernel{
       *this, "kernel", llvm::cl::desc("How bitnet integer ops are lowered"),
       llvm::cl::init(KernelMode::Reference),
-      llvm::cl::values(clEnumValN(KernelMode::Reference, "reference",
-                                  "the portable reference lowering"))};
+      llvm::cl::values(
+          clEnumValN(KernelMode::Reference, "reference",
+                     "the portable reference lowering"),
+          clEnumValN(KernelMode::Auto, "auto",
+                     "the best microkernel the target can run"),
+          clEnumValN(KernelMode::Int2, "int2", "the int2 microkernels"))};
+  PassOptions::Option<bool> printKernelPlan{
+      *this, "print-kernel-plan",
+      llvm::cl::desc("Report each kernel choice as a remark"),
+      llvm::cl::init(false)};
   PassOptions::Option<LowerTo> lowerTo{
       *this, "lower-to", llvm::cl::desc("The last level of the pipeline"),
       llvm::cl::init(LowerTo::LLVM),

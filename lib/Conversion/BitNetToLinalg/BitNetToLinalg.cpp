@@ -19,8 +19,11 @@
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -690,7 +693,10 @@ struct ConvertBitNetToLinalgPass
         weight = linear.getWeight();
       if (!weight)
         return WalkResult::advance();
-      if (weight.getLayout() != TernaryLayout::plain) {
+      // A selected kernel reads its own layout (KernelCalls.cpp).
+      auto matmul = dyn_cast<TernaryMatmulOp>(op);
+      if (weight.getLayout() != TernaryLayout::plain &&
+          !(matmul && matmul.getKernel())) {
         op->emitOpError("the reference lowering reads the plain weight "
                         "layout, got ")
             << stringifyTernaryLayout(weight.getLayout());
@@ -729,4 +735,5 @@ void mlir::bitnet::populateBitNetToLinalgConversionPatterns(
   patterns.add<DequantizeLowering, HadamardLowering, KVQuantizeLowering,
                QuantizeLowering, RescaleLowering, SparsifyLowering,
                TernaryMatmulLowering>(patterns.getContext());
+  populateBitNetKernelCallPatterns(patterns);
 }

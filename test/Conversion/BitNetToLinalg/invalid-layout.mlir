@@ -1,8 +1,9 @@
 // RUN: bitnet-opt %s --convert-bitnet-to-linalg --split-input-file -verify-diagnostics
 
-// The reference lowering only reads the plain layout.
+// The reference lowering only reads the plain layout; a matmul in a kernel
+// layout must name its kernel (the verifier says so first).
 func.func @ternary_matmul_i2(%q: tensor<4x8xi8>) -> tensor<4x2xi32> {
-  // expected-error @+1 {{'bitnet.ternary_matmul' op the reference lowering reads the plain weight layout, got i2}}
+  // expected-error @+1 {{'bitnet.ternary_matmul' op a weight in the i2 layout needs a kernel (the reference reads plain)}}
   %a = bitnet.ternary_matmul %q, <2x8, i2, scales = dense<1.0> : tensor<1xf32>, data = dense_resource<wi2> : tensor<64xi8>> : tensor<4x8xi8>
   return %a : tensor<4x2xi32>
 }

@@ -828,7 +828,7 @@ func.func @ternary_matmul_act_bits_low(%q: tensor<2x8xi8>) {
 // -----
 
 func.func @ternary_matmul_empty_kernel(%q: tensor<2x8xi8>) {
-  // expected-error @+1 {{'bitnet.ternary_matmul' op kernel name must not be empty}}
+  // expected-error @+1 {{'bitnet.ternary_matmul' op unknown kernel ''}}
   %a = bitnet.ternary_matmul %q, <3x8, plain, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<6xi8>> {kernel = ""} : tensor<2x8xi8>
   return
 }
@@ -966,5 +966,29 @@ func.func @kv_quantize_inferred_type(%k: tensor<1x2x4x8xf32>) {
 func.func @ternary_too_many_rows(%q: tensor<2x8xi8>) {
   // expected-error @+1 {{weight shape 4294967296x8 exceeds the limit of 2147483647 rows or columns}}
   %a = bitnet.ternary_matmul %q, <4294967296x8, plain, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<6xi8>> : tensor<2x8xi8>
+  return
+}
+
+// -----
+
+func.func @ternary_matmul_unknown_kernel(%q: tensor<2x8xi8>) {
+  // expected-error @+1 {{'bitnet.ternary_matmul' op unknown kernel 'i2.pdp11'}}
+  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<96xi8>> {kernel = "i2.pdp11"} : tensor<2x8xi8>
+  return
+}
+
+// -----
+
+func.func @ternary_matmul_kernel_plain_layout(%q: tensor<2x8xi8>) {
+  // expected-error @+1 {{'bitnet.ternary_matmul' op kernel 'i2.x86_64_avx2' reads the i2 layout, the weight is plain}}
+  %a = bitnet.ternary_matmul %q, <3x8, plain, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<6xi8>> {kernel = "i2.x86_64_avx2"} : tensor<2x8xi8>
+  return
+}
+
+// -----
+
+func.func @ternary_matmul_i2_without_kernel(%q: tensor<2x8xi8>) {
+  // expected-error @+1 {{'bitnet.ternary_matmul' op a weight in the i2 layout needs a kernel (the reference reads plain)}}
+  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<96xi8>> : tensor<2x8xi8>
   return
 }

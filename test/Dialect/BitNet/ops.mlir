@@ -137,24 +137,15 @@ func.func @ternary_matmul(%q: tensor<2x5x8xi8>) -> tensor<2x5x3xi32> {
   return %a : tensor<2x5x3xi32>
 }
 
+// A kernel-selected matmul: the i2 layout (128 weights of a row in 32 bytes)
+// and the registered variant that reads it.
 // CHECK-LABEL: func.func @ternary_matmul_kernel_act_bits
 // CHECK-SAME: (%[[Q:.+]]: tensor<?x8xi8>)
-// CHECK: %[[A:.+]] = bitnet.ternary_matmul %[[Q]], <3x8, plain, scales = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<3xf32>, data = dense_resource<w3x8> : tensor<6xi8>> {act_bits = 4 : i64, kernel = "x86_avx2_i2_4x8"} : tensor<?x8xi8>
+// CHECK: %[[A:.+]] = bitnet.ternary_matmul %[[Q]], <3x8, i2, scales = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<3xf32>, data = dense_resource<w3x8i2> : tensor<96xi8>> {act_bits = 4 : i64, kernel = "i2.x86_64_avx2"} : tensor<?x8xi8>
 // CHECK: return %[[A]] : tensor<?x3xi32>
 func.func @ternary_matmul_kernel_act_bits(%q: tensor<?x8xi8>) -> tensor<?x3xi32> {
-  %a = bitnet.ternary_matmul %q, <3x8, plain, scales = dense<[1.0, 2.0, 3.0]> : tensor<3xf32>, data = dense_resource<w3x8> : tensor<6xi8>> {act_bits = 4 : i64, kernel = "x86_avx2_i2_4x8"} : tensor<?x8xi8>
+  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<[1.0, 2.0, 3.0]> : tensor<3xf32>, data = dense_resource<w3x8i2> : tensor<96xi8>> {act_bits = 4 : i64, kernel = "i2.x86_64_avx2"} : tensor<?x8xi8>
   return %a : tensor<?x3xi32>
-}
-
-// The kernel layouts: i2 packs 128 weights of a row in 32 bytes, lut 3
-// weights in 5 bits (here ceil(8/3) = 3 groups: 2 + 1 bytes per row).
-// CHECK-LABEL: func.func @ternary_matmul_kernel_layouts
-// CHECK: bitnet.ternary_matmul %{{.+}}, <2x8, i2, scales = dense<1.000000e+00> : tensor<1xf32>, data = dense_resource<wi2> : tensor<64xi8>> : tensor<4x8xi8>
-// CHECK: bitnet.ternary_matmul %{{.+}}, <2x8, lut, scales = dense<1.000000e+00> : tensor<1xf32>, data = dense_resource<wlut> : tensor<6xi8>> : tensor<4x8xi8>
-func.func @ternary_matmul_kernel_layouts(%q: tensor<4x8xi8>) -> (tensor<4x2xi32>, tensor<4x2xi32>) {
-  %a = bitnet.ternary_matmul %q, <2x8, i2, scales = dense<1.0> : tensor<1xf32>, data = dense_resource<wi2> : tensor<64xi8>> : tensor<4x8xi8>
-  %b = bitnet.ternary_matmul %q, <2x8, lut, scales = dense<1.0> : tensor<1xf32>, data = dense_resource<wlut> : tensor<6xi8>> : tensor<4x8xi8>
-  return %a, %b : tensor<4x2xi32>, tensor<4x2xi32>
 }
 
 // K not a multiple of 4: ceil(5/4) = 2 bytes per row.
@@ -248,15 +239,11 @@ module @bare attributes {bitnet.target = #bitnet.target<triple = "x86_64-pc-wind
 // CHECK: builtin: {
 // CHECK-DAG: w3x8: "0x01000000A6AA55555555"
 // CHECK-DAG: w2x5: "0x0100000055015501"
-// CHECK-DAG: wi2: "0x01000000
-// CHECK-DAG: wlut: "0x01000000000000000000"
 {-#
   dialect_resources: {
     builtin: {
       w3x8: "0x01000000A6AA55555555",
-      w2x5: "0x0100000055015501",
-      wi2: "0x0100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
-      wlut: "0x01000000000000000000"
+      w2x5: "0x0100000055015501"
     }
   }
 #-}

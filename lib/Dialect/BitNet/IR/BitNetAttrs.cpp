@@ -7,6 +7,7 @@
 #include "bitnet/Dialect/BitNet/IR/BitNetAttrs.h"
 #include "bitnet/Dialect/BitNet/IR/BitNetDialect.h"
 #include "bitnet/Dialect/BitNet/IR/TernaryPacking.h"
+#include "bitnet/Kernels/I2Layout.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -94,8 +95,7 @@ static int64_t getPackedBytes(TernaryLayout layout, int64_t rows,
   case TernaryLayout::plain:
     return rows * TernaryAttr::getPlainRowBytes(cols);
   case TernaryLayout::i2:
-    // Blocks of 128 weights of a row in 32 bytes (bitnet.cpp I2_S order).
-    return rows * llvm::divideCeil(cols, 128) * 32;
+    return rows * bitnetI2RowBytes(cols);
   case TernaryLayout::lut: {
     // Groups of 3 weights: a 4-bit pattern index (two per byte) plus a sign
     // bit (eight per byte) per group; 5 bits per 3 weights.

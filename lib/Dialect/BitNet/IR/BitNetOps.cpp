@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Dialect/BitNet/IR/BitNetOps.h"
+#include "bitnet/Kernels/KernelRegistry.h"
 #include "bitnet/Dialect/BitNet/IR/TernaryPacking.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -257,9 +258,21 @@ LogicalResult TernaryMatmulOp::verify() {
   int64_t bits = getActBits();
   if (bits < 2 || bits > 8)
     return emitOpError("act_bits must be in [2, 8], got ") << bits;
-  if (std::optional<StringRef> kernel = getKernel())
-    if (kernel->empty())
-      return emitOpError("kernel name must not be empty");
+  TernaryLayout layout = getWeight().getLayout();
+  std::optional<StringRef> kernel = getKernel();
+  if (!kernel) {
+    if (layout != TernaryLayout::plain)
+      return emitOpError("a weight in the ")
+             << stringifyTernaryLayout(layout)
+             << " layout needs a kernel (the reference reads plain)";
+    return success();
+  }
+  if (!lookupKernel(*kernel))
+    return emitOpError("unknown kernel '") << *kernel << "'";
+  if (layout != TernaryLayout::i2)
+    return emitOpError("kernel '")
+           << *kernel << "' reads the i2 layout, the weight is "
+           << stringifyTernaryLayout(layout);
   return success();
 }
 

@@ -83,4 +83,45 @@ def BitNetKVCache : Pass<"bitnet-kv-cache", "::mlir::ModuleOp"> {
   ];
 }
 
+def BitNetSelectKernels : Pass<"bitnet-select-kernels", "::mlir::ModuleOp"> {
+  let summary = "Choose a microkernel for every ternary matmul and pack its "
+                "weight for it";
+  let description = [{
+    For each `bitnet.ternary_matmul` without a `kernel`, picks the best
+    variant of the kernel registry (bitnet/Kernels/Kernels.def) that the
+    module's target can run: the architecture comes from the module's
+    `bitnet.target` triple, the CPU features from `cpu-features` (the
+    resolved feature list the driver also records as the library's
+    `requires`) plus the `+name` entries of the target's feature string.
+    The weight is repacked from `plain` into the kernel's layout (a new
+    resource blob) and the op gets `kernel = "<family>.<variant>"`, which the
+    lowering turns into a call of the runtime's microkernel. Every variant
+    computes the exact int32 products, so the choice never changes a result.
+
+    `kernel=reference` leaves every op to the reference lowering;
+    `kernel=int2` (and `auto`, until other families exist) uses the int2
+    family. A module without `bitnet.target` is left alone (nothing reads the
+    host). With `print-plan`, each choice is reported as a remark at the op.
+
+    ```mlir
+    module attributes {bitnet.target = #bitnet.target<
+        triple = "x86_64-unknown-linux-gnu", cpu = "x86-64-v3">} {
+      %acc = bitnet.ternary_matmul %q, <40x96, plain, ...> : tensor<1x96xi8>
+    }
+    // bitnet-select-kernels{cpu-features="avx2 fma"}
+      %acc = bitnet.ternary_matmul %q, <40x96, i2, ...>
+               {kernel = "i2.x86_64_avx2"} : tensor<1x96xi8>
+    ```
+  }];
+  let options = [
+    Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
+           "Kernel family: auto, int2 or reference">,
+    Option<"cpuFeatures", "cpu-features", "std::string", /*default=*/"\"\"",
+           "The target's CPU features (ModelInterface.h vocabulary), space "
+           "separated">,
+    Option<"printPlan", "print-plan", "bool", /*default=*/"false",
+           "Report each choice as a remark">
+  ];
+}
+
 #endif // BITNET_DIALECT_BITNET_TRANSFORMS_PASSES_TD

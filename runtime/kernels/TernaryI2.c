@@ -1,0 +1,297 @@
+//===- TernaryI2.c - The int2 ternary matmul microkernels -----------------===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// acc[m, n] = Σ_k q[m, k] · Wt[n, k] in int32, exactly, for a weight in the
+// `i2` layout (bitnet/Kernels/I2Layout.h). This one source is compiled once
+// per variant of bitnet/Kernels/Kernels.def with -DBITNET_I2_VARIANT=NAME and
+// the variant's instruction set; only the block dot product (`dotRows`)
+// differs between variants, everything else (threads, ragged K, the Σq
+// correction) is shared.
+//
+// Codes are c = w + 1 ∈ {0, 1, 2}: Σ c·q − Σ q = Σ w·q, and c is unsigned, so
+// unsigned × signed byte dot products (vpmaddubsw, vpdpbusd, vwmaccsu) apply
+// without sign tricks. A ragged last block reads a zero-padded copy of the
+// activations: padding codes are 1, padding activations 0.
+//
+// Bounds (int8 activations): a 32-byte block contributes at most
+// 128 · 2 · 128 = 32768 per output in magnitude, so 16-bit partial sums hold
+// one block only where noted; int32 accumulators hold K < 2^23.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../Internal.h"
+#include "bitnet/Kernels/I2Layout.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BITNET_CONCAT2(a, b) a##b
+#define BITNET_CONCAT(a, b) BITNET_CONCAT2(a, b)
+#define BITNET_I2_ENTRY                                                        \
+  BITNET_CONCAT(_mlir_ciface_bitnet_i2_matmul_, BITNET_I2_VARIANT)
+
+#define VARIANT_x86_64_avx512vnni 1
+#define VARIANT_x86_64_avx2 2
+#define VARIANT_x86_64_generic 3
+#define VARIANT_aarch64_dotprod 4
+#define VARIANT_aarch64_neon 5
+#define VARIANT_riscv64_rvv 6
+#define VARIANT_riscv64_generic 7
+#define VARIANT BITNET_CONCAT(VARIANT_, BITNET_I2_VARIANT)
+
+/// Rows per dotRows call: activation loads are shared by this many rows.
+enum { kRowTile = 4 };
+
+//===----------------------------------------------------------------------===//
+// Block dot products: out[r] = Σ_b Σ_i Σ_j code(w[r], b, i, j) · q[128 b +
+// 32 i + j] over `blocks` blocks, for rows = 1..kRowTile. `q` holds
+// 128 · blocks readable activations.
+//===----------------------------------------------------------------------===//
+
+#if VARIANT == VARIANT_x86_64_avx2 || VARIANT == VARIANT_x86_64_avx512vnni
+#include <immintrin.h>
+
+static inline int32_t sum8(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v),
+                            _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+/// acc += Σ over one block of codes(w) · q.
+static inline __m256i blockDot(__m256i acc, __m256i w, const __m256i q[4]) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  __m256i c0 = _mm256_and_si256(w, mask);
+  __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(w, 2), mask);
+  __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(w, 4), mask);
+  __m256i c3 = _mm256_and_si256(_mm256_srli_epi16(w, 6), mask);
+#if VARIANT == VARIANT_x86_64_avx512vnni
+  acc = _mm256_dpbusd_epi32(acc, c0, q[0]);
+  acc = _mm256_dpbusd_epi32(acc, c1, q[1]);
+  acc = _mm256_dpbusd_epi32(acc, c2, q[2]);
+  return _mm256_dpbusd_epi32(acc, c3, q[3]);
+#else
+  // |c·q + c·q| <= 512 per 16-bit lane, four of them <= 2048: no saturation.
+  __m256i p = _mm256_maddubs_epi16(c0, q[0]);
+  p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c1, q[1]));
+  p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c2, q[2]));
+  p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c3, q[3]));
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+#endif
+}
+
+static void dotRows(int rows, const uint8_t *const w[kRowTile],
+                    int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
+  __m256i acc[kRowTile];
+  for (int r = 0; r < kRowTile; ++r)
+    acc[r] = _mm256_setzero_si256();
+  for (int64_t b = 0; b < blocks; ++b) {
+    __m256i qv[4];
+    for (int i = 0; i < 4; ++i)
+      qv[i] = _mm256_loadu_si256((const __m256i *)(q + 128 * b + 32 * i));
+    if (rows == kRowTile) {
+      for (int r = 0; r < kRowTile; ++r)
+        acc[r] = blockDot(
+            acc[r], _mm256_loadu_si256((const __m256i *)(w[r] + 32 * b)), qv);
+    } else {
+      for (int r = 0; r < rows; ++r)
+        acc[r] = blockDot(
+            acc[r], _mm256_loadu_si256((const __m256i *)(w[r] + 32 * b)), qv);
+    }
+  }
+  for (int r = 0; r < rows; ++r)
+    out[r] = sum8(acc[r]);
+}
+
+#elif VARIANT == VARIANT_aarch64_dotprod || VARIANT == VARIANT_aarch64_neon
+#include <arm_neon.h>
+
+/// acc += codes(w >> shift) · q for 16 bytes.
+#if VARIANT == VARIANT_aarch64_dotprod
+#define BITNET_NEON_DOT(acc, c, q) vdotq_s32(acc, vreinterpretq_s8_u8(c), q)
+#else
+static inline int32x4_t neonDot(int32x4_t acc, uint8x16_t c, int8x16_t q) {
+  int8x16_t cs = vreinterpretq_s8_u8(c);
+  int16x8_t p = vmull_s8(vget_low_s8(cs), vget_low_s8(q));
+  p = vmlal_high_s8(p, cs, q);
+  return vpadalq_s16(acc, p);
+}
+#define BITNET_NEON_DOT(acc, c, q) neonDot(acc, c, q)
+#endif
+
+static inline int32x4_t halfBlockDot(int32x4_t acc, uint8x16_t w,
+                                     const int8_t *q) {
+  const uint8x16_t mask = vdupq_n_u8(3);
+  acc = BITNET_NEON_DOT(acc, vandq_u8(w, mask), vld1q_s8(q));
+  acc = BITNET_NEON_DOT(acc, vandq_u8(vshrq_n_u8(w, 2), mask), vld1q_s8(q + 32));
+  acc = BITNET_NEON_DOT(acc, vandq_u8(vshrq_n_u8(w, 4), mask), vld1q_s8(q + 64));
+  return BITNET_NEON_DOT(acc, vshrq_n_u8(w, 6), vld1q_s8(q + 96));
+}
+
+static void dotRows(int rows, const uint8_t *const w[kRowTile],
+                    int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
+  for (int r = 0; r < rows; ++r) {
+    int32x4_t acc0 = vdupq_n_s32(0), acc1 = vdupq_n_s32(0);
+    for (int64_t b = 0; b < blocks; ++b) {
+      const uint8_t *wb = w[r] + 32 * b;
+      const int8_t *qb = q + 128 * b;
+      acc0 = halfBlockDot(acc0, vld1q_u8(wb), qb);
+      acc1 = halfBlockDot(acc1, vld1q_u8(wb + 16), qb + 16);
+    }
+    out[r] = vaddvq_s32(vaddq_s32(acc0, acc1));
+  }
+}
+
+#elif VARIANT == VARIANT_riscv64_rvv
+#include <riscv_vector.h>
+
+static void dotRows(int rows, const uint8_t *const w[kRowTile],
+                    int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
+  // 32 bytes fit LMUL = 2 at the minimum VLEN of the V extension (128).
+  size_t vl = __riscv_vsetvl_e8m2(32);
+  vint32m1_t zero = __riscv_vmv_v_x_i32m1(0, 1);
+  for (int r = 0; r < rows; ++r) {
+    int32_t total = 0;
+    int64_t b = 0;
+    while (b < blocks) {
+      // 16-bit lanes gain at most 4 · 2 · 128 per block: flush every 16.
+      int64_t end = blocks - b < 16 ? blocks : b + 16;
+      vint16m4_t acc = __riscv_vmv_v_x_i16m4(0, vl);
+      for (; b < end; ++b) {
+        vuint8m2_t wv = __riscv_vle8_v_u8m2(w[r] + 32 * b, vl);
+        const int8_t *qb = q + 128 * b;
+        for (int i = 0; i < 4; ++i) {
+          vuint8m2_t c = __riscv_vand_vx_u8m2(
+              __riscv_vsrl_vx_u8m2(wv, 2 * i, vl), 3, vl);
+          acc = __riscv_vwmaccsu_vv_i16m4(
+              acc, __riscv_vle8_v_i8m2(qb + 32 * i, vl), c, vl);
+        }
+      }
+      total += __riscv_vmv_x_s_i32m1_i32(
+          __riscv_vwredsum_vs_i16m4_i32m1(acc, zero, vl));
+    }
+    out[r] = total;
+  }
+}
+
+#elif VARIANT == VARIANT_x86_64_generic || VARIANT == VARIANT_riscv64_generic
+
+// Plain C; the j loop vectorizes with whatever the baseline ISA has.
+static void dotRows(int rows, const uint8_t *const w[kRowTile],
+                    int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
+  for (int r = 0; r < rows; ++r) {
+    int32_t total = 0;
+    for (int64_t b = 0; b < blocks; ++b) {
+      const uint8_t *wb = w[r] + 32 * b;
+      const int8_t *qb = q + 128 * b;
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 32; ++j)
+          total += (int32_t)((wb[j] >> (2 * i)) & 3) * qb[32 * i + j];
+    }
+    out[r] = total;
+  }
+}
+
+#else
+#error "unknown BITNET_I2_VARIANT"
+#endif
+
+//===----------------------------------------------------------------------===//
+// The shared driver
+//===----------------------------------------------------------------------===//
+
+typedef struct {
+  const BitNetMemRef2DI8 *q;
+  const uint8_t *weights;
+  BitNetMemRef2DI32 *acc;
+  int64_t rowBytes;
+  /// Blocks every row reads from the activations in place.
+  int64_t fullBlocks;
+  /// Per token: Σ_k q, and (K ragged) the zero-padded last block.
+  const int32_t *qSums;
+  const int8_t *tails;
+} Job;
+
+static const int8_t *tokenRow(const BitNetMemRef2DI8 *q, int64_t m) {
+  return q->aligned + q->offset + m * q->strides[0];
+}
+
+static void runRows(void *opaque, int64_t begin, int64_t end) {
+  const Job *job = opaque;
+  int64_t tokens = job->q->sizes[0];
+  BitNetMemRef2DI32 *acc = job->acc;
+  for (int64_t n = begin; n < end; n += kRowTile) {
+    int rows = end - n < kRowTile ? (int)(end - n) : kRowTile;
+    const uint8_t *w[kRowTile];
+    for (int r = 0; r < kRowTile; ++r)
+      w[r] = job->weights + (n + (r < rows ? r : 0)) * job->rowBytes;
+    for (int64_t m = 0; m < tokens; ++m) {
+      int32_t sums[kRowTile] = {0}, tail[kRowTile] = {0};
+      dotRows(rows, w, job->fullBlocks, tokenRow(job->q, m), sums);
+      if (job->tails) {
+        const uint8_t *wTail[kRowTile];
+        for (int r = 0; r < kRowTile; ++r)
+          wTail[r] = w[r] + job->fullBlocks * BITNET_I2_BLOCK_BYTES;
+        dotRows(rows, wTail, 1, job->tails + m * BITNET_I2_BLOCK_WEIGHTS,
+                tail);
+      }
+      int32_t *out = acc->aligned + acc->offset + m * acc->strides[0] +
+                     n * acc->strides[1];
+      for (int r = 0; r < rows; ++r)
+        out[r * acc->strides[1]] = sums[r] + tail[r] - job->qSums[m];
+    }
+  }
+}
+
+void BITNET_I2_ENTRY(const BitNetMemRef2DI8 *q, const BitNetMemRef1DU8 *w,
+                     BitNetMemRef2DI32 *acc) {
+  int64_t tokens = q->sizes[0], cols = q->sizes[1], rows = acc->sizes[1];
+  if (tokens == 0 || rows == 0)
+    return;
+  // The block loops read each token's activations as one contiguous row;
+  // anything else (never produced by the compiler today) is copied first.
+  if (q->strides[1] != 1 && cols > 1) {
+    BitNetMemRef2DI8 packed = {NULL, NULL, 0, {tokens, cols}, {cols, 1}};
+    packed.allocated = packed.aligned = malloc((size_t)(tokens * cols));
+    if (!packed.aligned)
+      abort();
+    for (int64_t m = 0; m < tokens; ++m)
+      for (int64_t k = 0; k < cols; ++k)
+        packed.aligned[m * cols + k] = tokenRow(q, m)[k * q->strides[1]];
+    BITNET_I2_ENTRY(&packed, w, acc);
+    free(packed.allocated);
+    return;
+  }
+  Job job = {q, w->aligned + w->offset, acc, bitnetI2RowBytes(cols),
+             cols / BITNET_I2_BLOCK_WEIGHTS, NULL, NULL};
+  int64_t tailCols = cols % BITNET_I2_BLOCK_WEIGHTS;
+  // One allocation for both per-token tables (a few bytes per token).
+  size_t sumBytes = (size_t)tokens * sizeof(int32_t);
+  size_t tailBytes = tailCols ? (size_t)tokens * BITNET_I2_BLOCK_WEIGHTS : 0;
+  char *scratch = malloc(sumBytes + tailBytes);
+  if (!scratch)
+    abort();
+  int32_t *qSums = (int32_t *)scratch;
+  int8_t *tails = tailCols ? (int8_t *)(scratch + sumBytes) : NULL;
+  for (int64_t m = 0; m < tokens; ++m) {
+    const int8_t *row = tokenRow(q, m);
+    int32_t sum = 0;
+    for (int64_t k = 0; k < cols; ++k)
+      sum += row[k];
+    qSums[m] = sum;
+    if (tails) {
+      int8_t *tail = tails + m * BITNET_I2_BLOCK_WEIGHTS;
+      memset(tail, 0, BITNET_I2_BLOCK_WEIGHTS);
+      for (int64_t k = 0; k < tailCols; ++k)
+        tail[k] = row[job.fullBlocks * BITNET_I2_BLOCK_WEIGHTS + k];
+    }
+  }
+  job.qSums = qSums;
+  job.tails = tails;
+  bitnetParallelFor(rows, kRowTile, runRows, &job);
+  free(scratch);
+}

@@ -1,0 +1,174 @@
+//===- i2_kernel_check.c - Every int2 kernel variant against a scalar sum -===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Links the runtime object of one ISA and runs each int2 variant of that ISA
+// the CPU can execute on ragged shapes (K around the 128-weight block, N
+// around the 4-row tile), extreme activations, strided activations and 1 or
+// 3 threads. The oracle is Σ_k q·w over an int8 weight matrix, packed here
+// into the i2 layout independently of the compiler's packer. Prints one line
+// per variant: "<name>: <cases> ok" or "skipped (cpu)"; exits 1 on the
+// first mismatch.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../../../runtime/Internal.h"
+#include "bitnet/Kernels/I2Layout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#define HOST_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define HOST_ARCH "aarch64"
+#elif defined(__riscv)
+#define HOST_ARCH "riscv64"
+#endif
+
+typedef void (*I2Kernel)(const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *,
+                         BitNetMemRef2DI32 *);
+
+typedef struct {
+  const char *name;
+  const char *arch;
+  const char *features;
+  I2Kernel entry;
+} Variant;
+
+// Every registered variant; those of other ISAs are not in this runtime
+// object (weak references resolve to NULL) and are skipped by name.
+#define BITNET_I2_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
+  extern void _mlir_ciface_bitnet_i2_matmul_##NAME(                           \
+      const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *, BitNetMemRef2DI32 *) \
+      __attribute__((weak));
+#include "bitnet/Kernels/Kernels.def"
+#define BITNET_I2_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
+  {#NAME, #ARCH, FEATURES, _mlir_ciface_bitnet_i2_matmul_##NAME},
+static const Variant kAll[] = {
+#include "bitnet/Kernels/Kernels.def"
+};
+
+static uint64_t rngState = 0x9e3779b97f4a7c15ull;
+static uint32_t next32(void) {
+  rngState ^= rngState << 13;
+  rngState ^= rngState >> 7;
+  rngState ^= rngState << 17;
+  return (uint32_t)(rngState >> 11);
+}
+
+/// The i2 layout of W[rows, cols] (values in {-1, 0, 1}).
+static uint8_t *packI2(const int8_t *w, int64_t rows, int64_t cols) {
+  int64_t rowBytes = bitnetI2RowBytes(cols);
+  uint8_t *packed = malloc((size_t)(rows * rowBytes) + 1);
+  memset(packed, 0x55, (size_t)(rows * rowBytes));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < cols; ++k) {
+      int64_t within = k % 128;
+      uint8_t *byte = packed + r * rowBytes + k / 128 * 32 + within % 32;
+      unsigned shift = 2 * (unsigned)(within / 32);
+      *byte = (uint8_t)((*byte & ~(3u << shift)) |
+                        ((unsigned)(w[r * cols + k] + 1) << shift));
+    }
+  return packed;
+}
+
+/// One case; `mode` 0 random, 1 all -128 / all +1 weights, 2 all 127 / -1.
+static int runCase(const Variant *v, int64_t tokens, int64_t cols,
+                   int64_t rows, int mode, int64_t rowPad, int colStride) {
+  int8_t *w = malloc((size_t)(rows * cols));
+  for (int64_t i = 0; i < rows * cols; ++i)
+    w[i] = mode == 1 ? 1 : mode == 2 ? -1 : (int8_t)(next32() % 3) - 1;
+  int64_t rowStride = cols * colStride + rowPad;
+  int8_t *qData = malloc((size_t)(tokens * rowStride) + 1);
+  for (int64_t i = 0; i < tokens * rowStride; ++i)
+    qData[i] = mode == 1 ? -128 : mode == 2 ? 127 : (int8_t)next32();
+  uint8_t *packed = packI2(w, rows, cols);
+  int32_t *acc = malloc((size_t)(tokens * rows) * sizeof(int32_t));
+  memset(acc, 0x7f, (size_t)(tokens * rows) * sizeof(int32_t));
+
+  BitNetMemRef2DI8 q = {qData, qData, 0, {tokens, cols}, {rowStride, colStride}};
+  BitNetMemRef1DU8 wRef = {packed, packed, 0, {rows * bitnetI2RowBytes(cols)},
+                           {1}};
+  BitNetMemRef2DI32 accRef = {acc, acc, 0, {tokens, rows}, {rows, 1}};
+  v->entry(&q, &wRef, &accRef);
+
+  int failed = 0;
+  for (int64_t m = 0; m < tokens && !failed; ++m)
+    for (int64_t n = 0; n < rows && !failed; ++n) {
+      int32_t expected = 0;
+      for (int64_t k = 0; k < cols; ++k)
+        expected += (int32_t)qData[m * rowStride + k * colStride] *
+                    w[n * cols + k];
+      if (acc[m * rows + n] != expected) {
+        printf("%s: MISMATCH M=%lld K=%lld N=%lld mode=%d colStride=%d at "
+               "[%lld, %lld]: got %d, expected %d\n",
+               v->name, (long long)tokens, (long long)cols, (long long)rows,
+               mode, colStride, (long long)m, (long long)n, acc[m * rows + n],
+               expected);
+        failed = 1;
+      }
+    }
+  free(w);
+  free(qData);
+  free(packed);
+  free(acc);
+  return failed;
+}
+
+static int checkVariant(const Variant *v) {
+  static const int64_t kTokens[] = {1, 2, 5};
+  static const int64_t kCols[] = {1, 3, 31, 127, 128, 129, 255, 256, 300, 640};
+  static const int64_t kRows[] = {1, 3, 4, 5, 9, 64};
+  int cases = 0;
+  for (size_t a = 0; a < sizeof(kTokens) / sizeof(kTokens[0]); ++a)
+    for (size_t b = 0; b < sizeof(kCols) / sizeof(kCols[0]); ++b)
+      for (size_t c = 0; c < sizeof(kRows) / sizeof(kRows[0]); ++c) {
+        if (runCase(v, kTokens[a], kCols[b], kRows[c], 0, 0, 1))
+          return 1;
+        ++cases;
+      }
+  // Saturation bounds, padded rows, strided columns, large K and M.
+  for (int mode = 1; mode <= 2; ++mode, ++cases)
+    if (runCase(v, 3, 2560, 7, mode, 0, 1))
+      return 1;
+  if (runCase(v, 4, 300, 9, 0, 13, 1) || runCase(v, 3, 129, 5, 0, 0, 2) ||
+      runCase(v, 33, 6912, 12, 0, 0, 1))
+    return 1;
+  return cases + 3;
+}
+
+int main(int argc, char **argv) {
+  int threads = argc > 1 ? atoi(argv[1]) : 1;
+  BitNetThreadPool *pool = bitnetThreadPoolCreate(threads);
+  if (threads > 1 && !pool) {
+    printf("cannot start %d threads\n", threads);
+    return 1;
+  }
+  bitnetSetCurrentThreadPool(pool);
+  for (size_t i = 0; i < sizeof(kAll) / sizeof(kAll[0]); ++i) {
+    const Variant *v = &kAll[i];
+    if (strcmp(v->arch, HOST_ARCH) != 0)
+      continue;
+    if (!v->entry) {
+      printf("%s: MISSING from the runtime object\n", v->name);
+      return 1;
+    }
+    bitnet_status_t status = bitnetCheckCpuFeatures(v->features);
+    if (status) {
+      bitnet_status_free(status);
+      printf("%s: skipped (cpu)\n", v->name);
+      continue;
+    }
+    int cases = checkVariant(v);
+    if (cases <= 1)
+      return 1;
+    printf("%s: %d cases ok, %d threads\n", v->name, cases, threads);
+  }
+  bitnetSetCurrentThreadPool(NULL);
+  bitnetThreadPoolDestroy(pool);
+  return 0;
+}
