@@ -43,6 +43,10 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   if (options.lowerTo == LowerTo::Linalg)
     return;
 
+  // Contractions: the output's contiguous dim innermost, so LLVM vectorizes
+  // them (same per-element summation order).
+  pm.addPass(createBitNetVectorizableLoopOrder());
+
   // Elementwise arith/math on tensors (from other producers) -> linalg, then
   // tensors -> buffers, with deallocation.
   if (options.modelInterface)

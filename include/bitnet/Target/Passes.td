@@ -82,4 +82,25 @@ def BitNetPrepareModelEntry
   ];
 }
 
+def BitNetVectorizableLoopOrder
+    : Pass<"bitnet-vectorizable-loop-order"> {
+  let summary = "Put a contiguous parallel loop innermost in reductions";
+  let description = [{
+    The importer and the reference lowering write contractions (MatMul,
+    attention) as `linalg.generic` ops with the reduction loop last, which
+    `convert-linalg-to-loops` turns into an innermost scalar loop: with
+    strict float semantics (no reassociation) LLVM cannot vectorize it, and
+    a `[K, N]` weight is then read with a stride of N elements. This pass
+    interchanges such a generic so that the output's innermost dimension
+    (a parallel loop, contiguous in the output and in every operand that
+    reads it) becomes the innermost loop: `C[m, n] += A[m, k] * B[k, n]`
+    runs as loops (m, k, n), vectorizes over n and streams B row by row.
+
+    Every output element still accumulates its reduction in the same
+    order, so results are bit-identical; only the order in which different
+    elements progress changes.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // BITNET_TARGET_PASSES_TD
