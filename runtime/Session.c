@@ -263,8 +263,10 @@ bitnet_status_t bitnet_session_append(bitnet_session_t *session,
   status = bitnet_context_output(session->context, 0, &logits);
   if (status)
     return status;
+  // Every position's logits, or (bitnet-last-position-logits) the last's.
   if (logits.rank != 3 || logits.shape[0] != 1 ||
-      logits.shape[1] != num_tokens || logits.shape[2] != session->vocab)
+      (logits.shape[1] != num_tokens && logits.shape[1] != 1) ||
+      logits.shape[2] != session->vocab)
     return bitnetMakeStatus(BITNET_STATUS_INTERNAL,
                             "bitnet_session_append: the logits have an "
                             "unexpected shape");
@@ -273,7 +275,7 @@ bitnet_status_t bitnet_session_append(bitnet_session_t *session,
   out_logits->rank = 1;
   out_logits->shape = session->logitsShape;
   out_logits->data =
-      (float *)logits.data + (size_t)(num_tokens - 1) * (size_t)session->vocab;
+      (float *)logits.data + (size_t)(logits.shape[1] - 1) * (size_t)session->vocab;
   out_logits->size_bytes = (size_t)session->vocab * sizeof(float);
   return NULL;
 }

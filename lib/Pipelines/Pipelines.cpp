@@ -38,6 +38,9 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
     pm.addPass(createBitNetSelectKernels(select));
   }
   pm.addPass(createConvertBitNetToLinalg());
+  // Sessions read the last position's logits only.
+  if (options.kvCache)
+    pm.addPass(createBitNetLastPositionLogits({options.entry}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (options.lowerTo == LowerTo::Linalg)

@@ -83,6 +83,29 @@ def BitNetKVCache : Pass<"bitnet-kv-cache", "::mlir::ModuleOp"> {
   ];
 }
 
+def BitNetLastPositionLogits
+    : Pass<"bitnet-last-position-logits", "::mlir::ModuleOp"> {
+  let summary = "Compute a decoder's logits for the last position only";
+  let description = [{
+    Generation reads only the logits of the last position of each call, but
+    an exported decoder computes `[batch, seq, vocab]`: for a 128-token
+    prompt, 128 LM-head products of which 127 are discarded, and the LM head
+    is the largest matrix of a small-vocabulary-unfriendly model. This pass
+    slices the `entry` function's first result to the last position
+    (`[batch, 1, vocab]`) and bubbles the slice up through the linalg ops
+    that produce it (upstream's `BubbleUpExtractSliceOpPattern`): the final
+    norm and the LM head then run on one position. Values are unchanged
+    (the same elements, computed the same way). The runtime's sessions accept
+    either logits shape; `bitnet-compile --kv-cache` enables it.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "The function whose first result are the logits">,
+  ];
+}
+
 def BitNetSelectKernels : Pass<"bitnet-select-kernels", "::mlir::ModuleOp"> {
   let summary = "Choose a microkernel for every ternary matmul and pack its "
                 "weight for it";
