@@ -43,7 +43,8 @@
 #define VARIANT BITNET_CONCAT(VARIANT_, BITNET_I2_VARIANT)
 
 /// Rows per dotRows call: activation loads are shared by this many rows.
-enum { kRowTile = 4 };
+/// Tokens per dotRowsTokens call (variants with BITNET_I2_TOKEN_TILES).
+enum { kRowTile = 4, kTokenTile = 4 };
 
 //===----------------------------------------------------------------------===//
 // Block dot products: out[r] = Σ_b Σ_i Σ_j code(w[r], b, i, j) · q[128 b +
@@ -105,6 +106,58 @@ static void dotRows(int rows, const uint8_t *const w[kRowTile],
   }
   for (int r = 0; r < rows; ++r)
     out[r] = sum8(acc[r]);
+}
+
+
+/// Prefill: several tokens per weight block, activations read from L1 as
+/// memory operands.
+#define BITNET_I2_TOKEN_TILES 1
+static inline __m256i blockDotMem(__m256i acc, const __m256i c[4],
+                                  const int8_t *q) {
+#if VARIANT == VARIANT_x86_64_avx512vnni
+  for (int i = 0; i < 4; ++i)
+    acc = _mm256_dpbusd_epi32(
+        acc, c[i], _mm256_loadu_si256((const __m256i *)(q + 32 * i)));
+  return acc;
+#else
+  __m256i p = _mm256_maddubs_epi16(
+      c[0], _mm256_loadu_si256((const __m256i *)q));
+  for (int i = 1; i < 4; ++i)
+    p = _mm256_add_epi16(
+        p, _mm256_maddubs_epi16(
+               c[i], _mm256_loadu_si256((const __m256i *)(q + 32 * i))));
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+#endif
+}
+
+/// kTokenTile tokens at once: each weight block is unpacked once for all of
+/// them, two rows at a time (8 accumulators + 4 code registers).
+static void dotRowsTokens(int rows, const uint8_t *const w[kRowTile],
+                          int64_t blocks, const int8_t *const q[kTokenTile],
+                          int32_t out[kTokenTile][kRowTile]) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  for (int r0 = 0; r0 < rows; r0 += 2) {
+    int pair = rows - r0 < 2 ? 1 : 2;
+    __m256i acc[2][kTokenTile];
+    for (int r = 0; r < 2; ++r)
+      for (int t = 0; t < kTokenTile; ++t)
+        acc[r][t] = _mm256_setzero_si256();
+    for (int64_t b = 0; b < blocks; ++b) {
+      for (int r = 0; r < pair; ++r) {
+        __m256i wv =
+            _mm256_loadu_si256((const __m256i *)(w[r0 + r] + 32 * b));
+        __m256i c[4] = {_mm256_and_si256(wv, mask),
+                        _mm256_and_si256(_mm256_srli_epi16(wv, 2), mask),
+                        _mm256_and_si256(_mm256_srli_epi16(wv, 4), mask),
+                        _mm256_and_si256(_mm256_srli_epi16(wv, 6), mask)};
+        for (int t = 0; t < kTokenTile; ++t)
+          acc[r][t] = blockDotMem(acc[r][t], c, q[t] + 128 * b);
+      }
+    }
+    for (int r = 0; r < pair; ++r)
+      for (int t = 0; t < kTokenTile; ++t)
+        out[t][r0 + r] = sum8(acc[r][t]);
+  }
 }
 
 #elif VARIANT == VARIANT_aarch64_dotprod || VARIANT == VARIANT_aarch64_neon
@@ -220,29 +273,52 @@ static const int8_t *tokenRow(const BitNetMemRef2DI8 *q, int64_t m) {
   return q->aligned + q->offset + m * q->strides[0];
 }
 
+/// acc[m, n + r] = block sums - Σ q, for r < rows.
+static inline void storeRows(const Job *job, int64_t m, int64_t n, int rows,
+                             const int32_t *sums, const int32_t *tail) {
+  BitNetMemRef2DI32 *acc = job->acc;
+  int32_t *out = acc->aligned + acc->offset + m * acc->strides[0] +
+                 n * acc->strides[1];
+  for (int r = 0; r < rows; ++r)
+    out[r * acc->strides[1]] = sums[r] + tail[r] - job->qSums[m];
+}
+
 static void runRows(void *opaque, int64_t begin, int64_t end) {
   const Job *job = opaque;
   int64_t tokens = job->q->sizes[0];
-  BitNetMemRef2DI32 *acc = job->acc;
   for (int64_t n = begin; n < end; n += kRowTile) {
     int rows = end - n < kRowTile ? (int)(end - n) : kRowTile;
     const uint8_t *w[kRowTile];
     for (int r = 0; r < kRowTile; ++r)
       w[r] = job->weights + (n + (r < rows ? r : 0)) * job->rowBytes;
-    for (int64_t m = 0; m < tokens; ++m) {
+    const uint8_t *wTail[kRowTile];
+    for (int r = 0; r < kRowTile; ++r)
+      wTail[r] = w[r] + job->fullBlocks * BITNET_I2_BLOCK_BYTES;
+    int64_t m = 0;
+#ifdef BITNET_I2_TOKEN_TILES
+    for (; m + kTokenTile <= tokens; m += kTokenTile) {
+      int32_t sums[kTokenTile][kRowTile] = {{0}};
+      int32_t tail[kTokenTile][kRowTile] = {{0}};
+      const int8_t *q[kTokenTile], *qTail[kTokenTile];
+      for (int t = 0; t < kTokenTile; ++t) {
+        q[t] = tokenRow(job->q, m + t);
+        qTail[t] = job->tails ? job->tails + (m + t) * BITNET_I2_BLOCK_WEIGHTS
+                              : NULL;
+      }
+      dotRowsTokens(rows, w, job->fullBlocks, q, sums);
+      if (job->tails)
+        dotRowsTokens(rows, wTail, 1, qTail, tail);
+      for (int t = 0; t < kTokenTile; ++t)
+        storeRows(job, m + t, n, rows, sums[t], tail[t]);
+    }
+#endif
+    for (; m < tokens; ++m) {
       int32_t sums[kRowTile] = {0}, tail[kRowTile] = {0};
       dotRows(rows, w, job->fullBlocks, tokenRow(job->q, m), sums);
-      if (job->tails) {
-        const uint8_t *wTail[kRowTile];
-        for (int r = 0; r < kRowTile; ++r)
-          wTail[r] = w[r] + job->fullBlocks * BITNET_I2_BLOCK_BYTES;
+      if (job->tails)
         dotRows(rows, wTail, 1, job->tails + m * BITNET_I2_BLOCK_WEIGHTS,
                 tail);
-      }
-      int32_t *out = acc->aligned + acc->offset + m * acc->strides[0] +
-                     n * acc->strides[1];
-      for (int r = 0; r < rows; ++r)
-        out[r * acc->strides[1]] = sums[r] + tail[r] - job->qSums[m];
+      storeRows(job, m, n, rows, sums, tail);
     }
   }
 }
