@@ -139,6 +139,8 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerCompilerDialects(registry);
   MLIRContext context(registry);
+  // Diagnostics name the ONNX node; the op behind it is internal IR.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context, llvm::errs());
   return failed(compileONNXModel(inputFile, output, options, context)) ? 1 : 0;
