@@ -132,7 +132,8 @@ def compile(model: Union[str, os.PathLike, bytes, "onnx.ModelProto"],
             features: Optional[str] = None,
             output: Optional[Union[str, os.PathLike]] = None,
             emit: str = "so", *, raise_bitlinear: bool = True,
-            debug_info: bool = False, kv_cache: bool = False) -> str:
+            debug_info: bool = False, kv_cache: bool = False,
+            kernel: str = "auto") -> str:
     """Compiles an ONNX model in process and returns the output's path.
 
     model: a path to an .onnx file, an onnx.ModelProto or its serialized
@@ -150,6 +151,8 @@ def compile(model: Union[str, os.PathLike, bytes, "onnx.ModelProto"],
     debug_info: print locations (ONNX node names) in MLIR output.
     kv_cache: give a decoder's past_*/present_* pairs an in-place KV cache
       owned by the runtime (bitnet-compile --kv-cache), for Model.generate.
+    kernel: how ternary matmuls run: "auto" (the best microkernel of the
+      target), "int2" or "reference" (bitnet-compile --kernel).
 
     Raises CompileError with the diagnostics on failure.
     """
@@ -163,7 +166,7 @@ def compile(model: Union[str, os.PathLike, bytes, "onnx.ModelProto"],
     output = os.path.abspath(os.fspath(output))
     ok, _, diagnostics = _bitnet.compile(
         input_path, output, target, cpu or "", features or "", emit,
-        resource_dir(), raise_bitlinear, debug_info, kv_cache)
+        resource_dir(), raise_bitlinear, debug_info, kv_cache, kernel)
     _raise_if_failed(ok, diagnostics, f"compiling '{input_path}' failed")
     return output
 

@@ -153,8 +153,17 @@ py::tuple compile(const std::string &input, const std::string &output,
                   const std::string &target, const std::string &cpu,
                   const std::string &features, const std::string &emit,
                   const std::string &resourceDir, bool raiseBitLinear,
-                  bool debugInfo, bool kvCache) {
+                  bool debugInfo, bool kvCache, const std::string &kernel) {
   CompileOptions options;
+  if (kernel == "auto")
+    options.kernel = KernelMode::Auto;
+  else if (kernel == "int2")
+    options.kernel = KernelMode::Int2;
+  else if (kernel == "reference")
+    options.kernel = KernelMode::Reference;
+  else
+    throw py::value_error("kernel must be 'auto', 'int2' or 'reference', not '" +
+                          kernel + "'");
   options.target = target;
   options.cpu = cpu;
   options.features = features;
@@ -241,7 +250,7 @@ void mlir::bitnet::python::populateCompilerBindings(py::module_ &m) {
   m.def("compile", &compile, py::arg("input"), py::arg("output"),
         py::arg("target"), py::arg("cpu"), py::arg("features"), py::arg("emit"),
         py::arg("resource_dir"), py::arg("raise_bitlinear"),
-        py::arg("debug_info"), py::arg("kv_cache"),
+        py::arg("debug_info"), py::arg("kv_cache"), py::arg("kernel"),
         "Compiles an ONNX file; returns (ok, None, diagnostics).");
   m.def("opt", &opt, py::arg("source"), py::arg("pipeline"),
         py::arg("debug_info"),

@@ -104,3 +104,16 @@ def test_emit_mlir(tmp_path):
     assert "loc(" in text
     # The raised module goes through bitnet.opt.
     assert "bitnet.bitlinear" in bitnet.opt(text, "canonicalize")
+
+
+def test_kernels_bit_identical():
+    """The int2 microkernels and the reference lowering give the same bytes;
+    threads change nothing; an unknown kernel family is a ValueError."""
+    path = str(MODELS_DIR / "patterns" / "int8_int8.onnx")
+    inputs, _ = read_data_set("patterns/int8_int8")
+    reference = bitnet.load(bitnet.compile(path, kernel="reference"))
+    fast = bitnet.load(bitnet.compile(path, kernel="int2"), threads=3)
+    for a, b in zip(reference(*inputs).values(), fast(*inputs).values()):
+        assert a.tobytes() == b.tobytes()
+    with pytest.raises(ValueError, match="kernel must be"):
+        bitnet.compile(path, kernel="lut")
