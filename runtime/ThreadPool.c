@@ -15,6 +15,11 @@
 // condition variable. Iterations are handed out in chunks through an atomic
 // counter; the integer kernels give the same result for any split.
 //
+// The caller runs chunks too and waits only for workers that actually joined
+// the job (`joined`, a hazard count on the published job pointer): on a
+// machine with more threads than free cores, a worker that is not scheduled
+// in time simply misses the job instead of stalling the whole model.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
@@ -46,15 +51,20 @@ struct BitNetThreadPool {
   atomic_uint_fast64_t generation;
   bool shutdown;
 
-  // The current job.
+  /// The job in progress (on the caller's stack), or NULL between jobs.
+  _Atomic(struct Job *) job;
+  /// Workers that may be reading `job`; the caller waits for 0 after
+  /// clearing it.
+  atomic_int joined;
+};
+
+typedef struct Job {
   BitNetParallelBody body;
   void *arg;
   int64_t count;
   int64_t chunk;
   atomic_int_fast64_t next;
-  /// Workers that have not finished the current job.
-  atomic_int pending;
-};
+} Job;
 
 // initial-exec: model.so links only libc and libm, not the loader that
 // defines __tls_get_addr; one pointer fits glibc's static TLS reserve for
@@ -63,14 +73,14 @@ static _Thread_local BitNetThreadPool *currentPool
     __attribute__((tls_model("initial-exec")));
 
 /// Takes chunks of the current job until none is left.
-static void runChunks(BitNetThreadPool *pool) {
+static void runChunks(Job *job) {
   for (;;) {
-    int64_t begin = atomic_fetch_add_explicit(&pool->next, pool->chunk,
-                                              memory_order_relaxed);
-    if (begin >= pool->count)
+    int64_t begin =
+        atomic_fetch_add_explicit(&job->next, job->chunk, memory_order_relaxed);
+    if (begin >= job->count)
       return;
-    int64_t end = begin + pool->chunk;
-    pool->body(pool->arg, begin, end < pool->count ? end : pool->count);
+    int64_t end = begin + job->chunk;
+    job->body(job->arg, begin, end < job->count ? end : job->count);
   }
 }
 
@@ -95,8 +105,14 @@ static void *workerMain(void *opaque) {
     seen = generation;
     if (pool->shutdown)
       return NULL;
-    runChunks(pool);
-    atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_release);
+    // Announce the read before looking at the job (sequentially consistent
+    // with the caller's clear-then-check), so the caller never returns while
+    // this worker holds its job.
+    atomic_fetch_add(&pool->joined, 1);
+    Job *job = atomic_load(&pool->job);
+    if (job)
+      runChunks(job);
+    atomic_fetch_sub_explicit(&pool->joined, 1, memory_order_release);
   }
 }
 
@@ -164,24 +180,18 @@ void bitnetParallelFor(int64_t count, int64_t grain, BitNetParallelBody body,
   int64_t chunk = (count + 4 * threads - 1) / (4 * threads);
   chunk = (chunk + grain - 1) / grain * grain;
 
-  pool->body = body;
-  pool->arg = arg;
-  pool->count = count;
-  pool->chunk = chunk;
-  atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
-  atomic_store_explicit(&pool->pending, pool->numWorkers,
-                        memory_order_relaxed);
+  Job job = {body, arg, count, chunk, 0};
+  atomic_store(&pool->job, &job);
   pthread_mutex_lock(&pool->mutex);
   atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
   pthread_cond_broadcast(&pool->wake);
   pthread_mutex_unlock(&pool->mutex);
 
-  runChunks(pool);
-  // A worker may have been descheduled on a shared machine: yield the core
-  // instead of spinning on it for a whole time slice.
-  for (int spin = 0;
-       atomic_load_explicit(&pool->pending, memory_order_acquire) != 0;
-       ++spin) {
+  runChunks(&job);
+  // Every chunk is taken; wait for the workers still running one. A worker
+  // that wakes up later finds no job.
+  atomic_store(&pool->job, NULL);
+  for (int spin = 0; atomic_load(&pool->joined) != 0; ++spin) {
     if (spin < kSpinIterations)
       BITNET_CPU_RELAX();
     else
