@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Compiler/Compiler.h"
+#include "bitnet/Compiler/ResourcePrinting.h"
 #include "bitnet/Dialect/BitNet/IR/BitNetAttrs.h"
 #include "bitnet/Dialect/BitNet/IR/BitNetDialect.h"
 #include "bitnet/Pipelines/Pipelines.h"
@@ -114,8 +115,9 @@ LogicalResult mlir::bitnet::compileONNXModel(StringRef inputPath,
     OpPrintingFlags flags;
     if (options.printDebugInfo)
       flags.enableDebugInfo();
+    // Upstream's op->print, with large weight blobs streamed (same text).
     return writeText(outputPath, fileLoc, [&](llvm::raw_ostream &os) {
-      (**module)->print(os, flags);
+      printOpStreamingResources(**module, os, flags);
       os << "\n";
     });
   }

@@ -133,6 +133,12 @@ private:
     }
   };
   std::optional<CastWeight> castWeight(StringRef name);
+  /// Packs an int8 CastWeight's [n, k] transpose to the plain layout and
+  /// finds its scales without the f32 product, when q is ternary and g a
+  /// positive scale per tensor or output channel; false otherwise.
+  static bool packCastWeightPlain(const CastWeight &cw,
+                                  SmallVector<uint8_t> &packed,
+                                  SmallVector<float> &scales);
   /// Drops the constants that nothing emitted reads (folded intermediates,
   /// weights of matched BitLinears).
   void pruneConstants();

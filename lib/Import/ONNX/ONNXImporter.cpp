@@ -612,6 +612,113 @@ std::optional<Importer::CastWeight> Importer::castWeight(StringRef name) {
   return std::nullopt;
 }
 
+/// The int8-mode weight Mul(Cast(q), g) packed straight from q, without the
+/// f32 product: when every q is -1, 0 or +1 and g is one finite positive
+/// scale per tensor or per output channel (column of q), q * g is exactly
+/// -g, 0 or +g of its channel, so splitTernary of the f32 [n, k] transpose
+/// would give q's transpose as values and the scales computed here: one
+/// per tensor if all channels with a nonzero weight share g (the first such
+/// channel's g, or 1 if q is all zero), else one per channel (1 for an
+/// all-zero channel). Returns false, having decided nothing, when q or g is
+/// not of that form; the f32 path decides then.
+bool Importer::packCastWeightPlain(const CastWeight &cw,
+                                   SmallVector<uint8_t> &packed,
+                                   SmallVector<float> &scales) {
+  const ConstTensor &q = *cw.q, &g = *cw.g;
+  int64_t k = cw.k, n = cw.n;
+  if (q.dtype != kInt8 || !q.i.isNarrow() || cw.gRowStride != 0 || k <= 0 ||
+      n <= 0 || static_cast<int64_t>(q.i.narrowBytes().size()) != k * n)
+    return false;
+  auto gAt = [&](int64_t r) { return g.f[r * cw.gColStride]; };
+  for (int64_t r = 0, e = cw.gColStride ? n : 1; r < e; ++r)
+    if (!(gAt(r) > 0.0f) || !std::isfinite(gAt(r)))
+      return false;
+
+  // Codes q + 1 per byte of a word of 8 weights, without carries between
+  // bytes; invalid (q not -1, 0 or +1) iff a code is above 2.
+  constexpr uint64_t k01 = 0x0101010101010101ull, k7F = 0x7F7F7F7F7F7F7F7Full,
+                     k80 = 0x8080808080808080ull, kFC = 0xFCFCFCFCFCFCFCFCull;
+  auto codesOf = [&](uint64_t x) { return ((x & k7F) + k01) ^ (x & k80); };
+  auto invalid = [&](uint64_t c) { return (c & kFC) | (c & (c >> 1) & k01); };
+
+  const uint8_t *src = q.i.narrowBytes().data(); // [k, n]
+  int64_t rowBytes = (k + 3) / 4, fullGroups = k / 4, nVec = n / 8 * 8;
+  packed.resize_for_overwrite(n * rowBytes);
+  uint8_t *dst = packed.data(); // [n, rowBytes]
+  SmallVector<uint8_t> nonzero(n, 0);
+  uint64_t bad = 0;
+  // Output rows r (columns of q) in tiles of 64: for each group of 4 weights
+  // of a row, one word per q row holds 8 output rows' weights; the packed
+  // byte of output row r + i is byte i of c0 | c1 << 2 | c2 << 4 | c3 << 6.
+  constexpr int64_t kTile = 64;
+  for (int64_t r0 = 0; r0 < nVec; r0 += kTile) {
+    int64_t r1 = std::min(r0 + kTile, nVec);
+    uint64_t nz[kTile / 8] = {};
+    for (int64_t j = 0; j < fullGroups; ++j) {
+      const uint8_t *in = src + 4 * j * n;
+      for (int64_t r = r0; r < r1; r += 8) {
+        uint64_t x0, x1, x2, x3;
+        std::memcpy(&x0, in + r, 8);
+        std::memcpy(&x1, in + n + r, 8);
+        std::memcpy(&x2, in + 2 * n + r, 8);
+        std::memcpy(&x3, in + 3 * n + r, 8);
+        uint64_t c0 = codesOf(x0), c1 = codesOf(x1), c2 = codesOf(x2),
+                 c3 = codesOf(x3);
+        bad |= invalid(c0) | invalid(c1) | invalid(c2) | invalid(c3);
+        nz[(r - r0) / 8] |= x0 | x1 | x2 | x3;
+        uint64_t p = c0 | (c1 << 2) | (c2 << 4) | (c3 << 6);
+        uint8_t *out = dst + r * rowBytes + j;
+        for (int i = 0; i < 8; ++i)
+          out[i * rowBytes] = static_cast<uint8_t>(p >> (8 * i));
+      }
+    }
+    for (int64_t r = r0; r < r1; ++r)
+      nonzero[r] = ((nz[(r - r0) / 8] >> (8 * ((r - r0) % 8))) & 0xFF) != 0;
+  }
+  // The rest, one weight at a time: the last n % 8 output rows, and every
+  // row's partial last group (padded with the zero code 1).
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t j = r < nVec ? fullGroups : 0; j < rowBytes; ++j) {
+      unsigned byte = 0;
+      for (int64_t t = 0; t < 4; ++t) {
+        int64_t c = 4 * j + t;
+        unsigned code = 1;
+        if (c < k) {
+          uint8_t v = src[c * n + r];
+          code = static_cast<uint8_t>(v + 1);
+          bad |= code > 2;
+          nonzero[r] |= v != 0;
+        }
+        byte |= (code & 3u) << (2 * t);
+      }
+      dst[r * rowBytes + j] = static_cast<uint8_t>(byte);
+    }
+  }
+  if (bad) {
+    packed.clear();
+    return false;
+  }
+  // The scales splitTernary would find.
+  scales.clear();
+  int64_t first = 0;
+  while (first < n && !nonzero[first])
+    ++first;
+  if (first == n) {
+    scales.push_back(1.0f);
+    return true;
+  }
+  bool perTensor = true;
+  for (int64_t r = first + 1; r < n && perTensor; ++r)
+    perTensor = !nonzero[r] || gAt(r) == gAt(first);
+  if (perTensor) {
+    scales.push_back(gAt(first));
+    return true;
+  }
+  for (int64_t r = 0; r < n; ++r)
+    scales.push_back(nonzero[r] ? gAt(r) : 1.0f);
+  return true;
+}
+
 std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
   // q = Clip(Round(Mul(x, s)), lo, hi) with
   // s = Div(c, Clip(Reduce(Abs(x), axes=[-1], keepdims=1), eps)).
@@ -675,6 +782,8 @@ std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
 
   BitLinearMatch m;
   std::optional<ActQuant> aq;
+  // Set when the weight went straight to m.packed (packCastWeightPlain).
+  bool packedDirectly = false;
   if (node.input_size() != 2)
     return std::nullopt;
   if (node.input_size() < 2)
@@ -690,22 +799,26 @@ std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
     if (!aq || aq->s != div->input(1))
       return std::nullopt;
     int64_t k = cw ? cw->k : w->shape[0], n = cw ? cw->n : w->shape[1];
-    // The [n, k] transpose, in tiles (a plain loop misses the cache on
-    // every read), into a buffer reused across matches.
-    std::vector<float> &wt = transposeScratch;
-    wt.resize(n * k);
-    constexpr int64_t kTile = 64;
-    for (int64_t c0 = 0; c0 < k; c0 += kTile)
-      for (int64_t r0 = 0; r0 < n; r0 += kTile)
-        for (int64_t c = c0, ce = std::min(c0 + kTile, k); c < ce; ++c)
-          for (int64_t r = r0, re = std::min(r0 + kTile, n); r < re; ++r)
-            wt[r * k + c] = cw ? cw->at(c, r) : w->f[c * n + r];
-    std::optional<TernarySplit> split = splitTernary(wt, n, k);
-    if (!split)
-      return std::nullopt;
-    m.weight = std::move(*split);
     m.rows = n;
     m.cols = k;
+    if (cw && packCastWeightPlain(*cw, m.packed, m.weight.scales)) {
+      packedDirectly = true;
+    } else {
+      // The [n, k] transpose, in tiles (a plain loop misses the cache on
+      // every read), into a buffer reused across matches.
+      std::vector<float> &wt = transposeScratch;
+      wt.resize(n * k);
+      constexpr int64_t kTile = 64;
+      for (int64_t c0 = 0; c0 < k; c0 += kTile)
+        for (int64_t r0 = 0; r0 < n; r0 += kTile)
+          for (int64_t c = c0, ce = std::min(c0 + kTile, k); c < ce; ++c)
+            for (int64_t r = r0, re = std::min(r0 + kTile, n); r < re; ++r)
+              wt[r * k + c] = cw ? cw->at(c, r) : w->f[c * n + r];
+      std::optional<TernarySplit> split = splitTernary(wt, n, k);
+      if (!split)
+        return std::nullopt;
+      m.weight = std::move(*split);
+    }
   } else if (node.op_type() == "Mul") {
     // qint: Mul(Cast(MatMulInteger(Cast(q, int8), Wt)), Div(g, s)).
     for (int side = 0; side < 2 && !aq; ++side) {
@@ -831,11 +944,13 @@ std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
     m.inputShape = h->shape;
   }
   // Packed now (2 bits per weight), the int8 values are dropped.
-  std::optional<SmallVector<uint8_t>> packed =
-      packTernaryPlain(m.weight.values, m.rows, m.cols);
-  assert(packed && "splitTernary returned a non-ternary value");
-  m.packed = std::move(*packed);
-  m.weight.values = {};
+  if (!packedDirectly) {
+    std::optional<SmallVector<uint8_t>> packed =
+        packTernaryPlain(m.weight.values, m.rows, m.cols);
+    assert(packed && "splitTernary returned a non-ternary value");
+    m.packed = std::move(*packed);
+    m.weight.values = {};
+  }
   return m;
 }
 
