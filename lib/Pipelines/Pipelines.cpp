@@ -46,8 +46,10 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   if (options.lowerTo == LowerTo::Linalg)
     return;
 
-  // Contractions: the output's contiguous dim innermost, so LLVM vectorizes
-  // them (same per-element summation order).
+  // Non-ternary int8 weights are dequantized where they are read; then
+  // contractions get the output's contiguous dim innermost, so LLVM
+  // vectorizes them (same per-element operations and summation order).
+  pm.addPass(createBitNetFuseWeightDequantization());
   pm.addPass(createBitNetVectorizableLoopOrder());
 
   // Elementwise arith/math on tensors (from other producers) -> linalg, then

@@ -103,4 +103,20 @@ def BitNetVectorizableLoopOrder
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def BitNetFuseWeightDequantization
+    : Pass<"bitnet-fuse-weight-dequantization"> {
+  let summary = "Dequantize constant weights where the consumer reads them";
+  let description = [{
+    A non-ternary int8 weight (an export's `Mul(Cast(w_int8), scale)`) is
+    imported as elementwise ops on the int8 constant. Run as written they
+    would materialize the float32 weight, 4 bytes per element, at every
+    call. This pass fuses such elementwise chains whose inputs are all
+    constants into their consumers (upstream elementwise fusion, restricted
+    to constant-derived producers): the matmul then reads the int8 data and
+    the scales and dequantizes each element as it multiplies, with the same
+    float operations in the same order, so results are bit-identical.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // BITNET_TARGET_PASSES_TD

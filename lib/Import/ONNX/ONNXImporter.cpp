@@ -1250,7 +1250,10 @@ FailureOr<OwningOpRef<ModuleOp>> Importer::run() {
         allConst = false;
       ins.push_back(c);
     }
-    if (allConst) {
+    // A large int8 -> f32 Cast that no BitLinear consumed stays an op on
+    // the int8 data (a non-ternary weight: 1 byte per element in the
+    // binary, dequantized where the matmul reads it).
+    if (allConst && !isDeferredCast(n, ins)) {
       if (auto outs = foldOp(n.op_type(), ins, foldAttrs(n), opsetOf(n))) {
         for (size_t o = 0; o < outs->size() && o < (size_t)n.output_size(); ++o)
           constants[n.output(o)] = (*outs)[o];

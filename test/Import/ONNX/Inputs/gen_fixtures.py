@@ -492,6 +492,30 @@ def bad_files():
     save(g, "external_missing.onnx")
 
 
+def int8_weight_matmul():
+    """A non-ternary int8 weight with per-column scales (an int8 LM head):
+    MatMul(x, Mul(Cast(w_int8), g)), and a data set computed in float64."""
+    rng = np.random.default_rng(11)
+    w = rng.integers(-127, 128, size=(64, 80)).astype(np.int8)
+    g = (rng.random((1, 80)) * 0.01 + 0.001).astype(np.float32)
+    nodes = [
+        helper.make_node("Cast", ["w"], ["wf"], name="cast_w", to=F),
+        helper.make_node("Mul", ["wf", "g"], ["wd"], name="dequant_w"),
+        helper.make_node("MatMul", ["x", "wd"], ["y"], name="head"),
+    ]
+    node_model("int8_weight_matmul", nodes, [("x", F, ["batch", 64])],
+               [("y", F, ["batch", 80])],
+               inits=[numpy_helper.from_array(w, "w"),
+                      numpy_helper.from_array(g, "g")])
+    data = os.path.join(HERE, "int8_weight_matmul")
+    os.makedirs(data, exist_ok=True)
+    x = rng.standard_normal((3, 64)).astype(np.float32)
+    wd = (w.astype(np.float32) * g).astype(np.float64)
+    np.save(os.path.join(data, "input_0.npy"), x)
+    np.save(os.path.join(data, "output_0.npy"),
+            (x.astype(np.float64) @ wd).astype(np.float32))
+
+
 def main():
     elementwise()
     reduce_softmax()
@@ -518,6 +542,7 @@ def main():
     dtypes()
     hadamard_forms()
     topk_dynamic_mask()
+    int8_weight_matmul()
 
 
 if __name__ == "__main__":
