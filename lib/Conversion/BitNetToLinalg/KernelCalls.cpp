@@ -64,6 +64,18 @@ static func::FuncOp getOrCreateKernelDecl(ConversionPatternRewriter &rewriter,
   return decl;
 }
 
+/// The reassociation viewing a rank-`rank` (>= 1) value as a matrix: all
+/// leading dims as rows (rank 1: a unit row dim is added), the last as
+/// columns.
+static SmallVector<ReassociationIndices> getMatrixReassociation(int64_t rank) {
+  if (rank == 1)
+    return {{0, 1}};
+  ReassociationIndices rows;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    rows.push_back(d);
+  return {rows, {rank - 1}};
+}
+
 namespace {
 struct TernaryMatmulKernelCall : OpConversionPattern<TernaryMatmulOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -89,19 +101,13 @@ struct TernaryMatmulKernelCall : OpConversionPattern<TernaryMatmulOp> {
     Value q = adaptor.getInput();
     auto qType = cast<RankedTensorType>(q.getType());
     int64_t rank = qType.getRank();
+    SmallVector<ReassociationIndices> asMatrix = getMatrixReassociation(rank);
     Value q2 = q;
-    if (rank == 1) {
+    if (rank == 1)
       q2 = tensor::ExpandShapeOp::create(
-          rewriter, loc, RankedTensorType::get({1, cols}, i8), q,
-          ArrayRef<ReassociationIndices>{{0, 1}});
-    } else if (rank > 2) {
-      ReassociationIndices batch;
-      for (int64_t d = 0; d < rank - 1; ++d)
-        batch.push_back(d);
-      q2 = tensor::CollapseShapeOp::create(
-          rewriter, loc, q,
-          ArrayRef<ReassociationIndices>{batch, {rank - 1}});
-    }
+          rewriter, loc, RankedTensorType::get({1, cols}, i8), q, asMatrix);
+    else if (rank > 2)
+      q2 = tensor::CollapseShapeOp::create(rewriter, loc, q, asMatrix);
     auto q2Type = cast<RankedTensorType>(q2.getType());
 
     Value qBuffer = bufferization::ToBufferOp::create(
@@ -134,17 +140,11 @@ struct TernaryMatmulKernelCall : OpConversionPattern<TernaryMatmulOp> {
         rewriter, loc, MemRefType::get(resultType.getShape(), i32), dynSizes,
         rewriter.getI64IntegerAttr(64));
     Value acc2 = acc;
-    if (rank == 1) {
+    if (rank == 1)
       acc2 = memref::ExpandShapeOp::create(
-          rewriter, loc, MemRefType::get({1, rows}, i32), acc,
-          ArrayRef<ReassociationIndices>{{0, 1}});
-    } else if (rank > 2) {
-      ReassociationIndices batch;
-      for (int64_t d = 0; d < rank - 1; ++d)
-        batch.push_back(d);
-      acc2 = memref::CollapseShapeOp::create(
-          rewriter, loc, acc, ArrayRef<ReassociationIndices>{batch, {rank - 1}});
-    }
+          rewriter, loc, MemRefType::get({1, rows}, i32), acc, asMatrix);
+    else if (rank > 2)
+      acc2 = memref::CollapseShapeOp::create(rewriter, loc, acc, asMatrix);
     Value accArg = memref::CastOp::create(
         rewriter, loc, getAnyLayoutMemRef({dyn, dyn}, i32), acc2);
 
