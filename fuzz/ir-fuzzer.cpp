@@ -32,8 +32,22 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  // MLIR's lexer relies on a NUL after the buffer, as every MemoryBuffer
+  // that bitnet-opt reads has; libFuzzer's input has none, so parse a copy
+  // (a lexed identifier at the very end of the input would otherwise be read
+  // past it).
+  std::string copy(reinterpret_cast<const char *>(data), size);
+  llvm::StringRef text(copy);
+  // Known upstream bug (MLIR 22): a `dialect_resources` hex blob whose first
+  // 4 bytes (the alignment) are 0 passes the parser's power-of-two check
+  // (`align && !isPowerOf2_32(align)`) and reaches allocate_buffer(size, 0),
+  // which aborts ("Buffer allocation failed"; mlir-opt does the same). Not
+  // ours to fix; skip such inputs so the run can go on. See docs/Testing.md.
+  if (text.contains("\"0x00000000"))
+    return 0;
   mlir::DialectRegistry registry;
   registry.insert<mlir::arith::ArithDialect, mlir::bitnet::BitNetDialect,
                   mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
@@ -46,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::ParserConfig config(&context, /*verifyAfterParse=*/false);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(
-          llvm::StringRef(reinterpret_cast<const char *>(data), size), config);
+          text, config);
   if (!module || mlir::failed(mlir::verify(*module)))
     return 0;
   (*module)->print(llvm::nulls());

@@ -80,12 +80,22 @@ bitnet_status_t bitnet_sample(const float *logits, int64_t vocab,
   Candidate *candidates = malloc((size_t)vocab * sizeof(Candidate));
   if (!candidates)
     return bitnetMakeStatus(BITNET_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+  // NaN logits get no probability. An infinite maximum (+inf, or -inf when
+  // no logit is larger) shares all the probability among the logits equal to
+  // it: exp((x - max) / temperature) would be NaN for them. A NaN from an
+  // infinite temperature (-inf / inf) is 0 as well.
   double maxLogit = logits[best];
   double total = 0;
   for (int64_t i = 0; i < vocab; ++i) {
-    double p = isnan(logits[i])
-                   ? 0
-                   : exp(((double)logits[i] - maxLogit) / options->temperature);
+    double p;
+    if (isnan(logits[i]))
+      p = 0;
+    else if (isinf(maxLogit))
+      p = logits[i] == maxLogit ? 1 : 0;
+    else
+      p = exp(((double)logits[i] - maxLogit) / options->temperature);
+    if (!(p >= 0))
+      p = 0;
     candidates[i].probability = p;
     candidates[i].token = i;
     total += p;

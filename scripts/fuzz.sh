@@ -3,7 +3,7 @@
 ##
 ## SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 ##
-## Usage: scripts/fuzz.sh [SECONDS] [import|ir] [-- LIBFUZZER_ARGS...]
+## Usage: scripts/fuzz.sh [SECONDS] [import|ir|runtime] [-- LIBFUZZER_ARGS...]
 ##
 ## Configures build-fuzz/ with -DBITNET_ENABLE_FUZZERS=ON, builds the
 ## fuzzers (ASan + UBSan + libFuzzer coverage on BitNetIR/BitNetImportONNX),
@@ -12,6 +12,10 @@
 ##           (files < 1 MB plus the two smallest tinylm graphs), the importer
 ##           test fixtures and /usr/share/libonnx-testdata node models
 ##   ir      bitnet-ir-fuzzer, seeded with the test/Dialect/BitNet cases
+##   runtime bitnet-runtime-input-fuzzer (bitnet-run's .npy/TensorProto
+##           readers, the runtime's metadata parser, bitnet_sample and
+##           bitnet_context_run), seeded with the ONNX node tests' .pb
+##           tensors, generated .npy files and metadata texts
 ## New inputs accumulate in build-fuzz/fuzz/<name>/corpus (kept between
 ## runs), crashes in build-fuzz/fuzz/<name>/artifacts. Prints executions,
 ## coverage (cov:, ft:) and the crashes found; exits 1 if any were.
@@ -31,9 +35,9 @@ TARGET=import
 EXTRA=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     --) shift; EXTRA=("$@"); break ;;
-    import|ir) TARGET="$1" ;;
+    import|ir|runtime) TARGET="$1" ;;
     *[!0-9]*|'') echo "fuzz.sh: bad argument '$1' (try --help)" >&2; exit 2 ;;
     *) SECONDS_TO_RUN="$1" ;;
   esac
@@ -85,6 +89,13 @@ if [ "$TARGET" = import ]; then
       *) add_seed "$f" ;;
     esac
   done
+elif [ "$TARGET" = runtime ]; then
+  FUZZER="$BUILD_DIR/bin/bitnet-runtime-input-fuzzer"
+  DICT="$ROOT/fuzz/runtime-input.dict"
+  MAX_LEN=65536
+  # The first byte picks the path (see fuzz/runtime-input-fuzzer.cpp).
+  /usr/bin/python3 "$ROOT/fuzz/runtime_seeds.py" "$SEEDS" \
+      /usr/share/libonnx-testdata/data/node
 else
   FUZZER="$BUILD_DIR/bin/bitnet-ir-fuzzer"
   DICT="$ROOT/fuzz/bitnet-ir.dict"

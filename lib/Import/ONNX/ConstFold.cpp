@@ -535,7 +535,9 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op, ArrayRef<ConstPtr> in,
       SmallVector<bool> ins(rank, false);
       for (int64_t ax : *axes) {
         ax = normAxis(ax, rank);
-        if (ax < 0 || ax >= rank)
+        // A repeated axis would leave fewer inserted dims than axes and read
+        // past the input shape; emission rejects it.
+        if (ax < 0 || ax >= rank || ins[ax])
           return std::nullopt;
         ins[ax] = true;
       }

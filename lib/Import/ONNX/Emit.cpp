@@ -127,6 +127,15 @@ FailureOr<Value> Importer::get(StringRef name, Location loc) {
   if (it != values.end())
     return it->second;
   if (ConstPtr c = constant(name)) {
+    // A constant whose ONNX data type has no element type here (string, a
+    // folded bfloat16, ...) cannot be materialized: RankedTensorType::get
+    // with a null element type crashes. The caller reports the input.
+    if (!elementType(c->dtype)) {
+      mlir::emitError(loc) << "constant '" << name << "' has ONNX data type "
+                           << static_cast<int>(c->dtype)
+                           << ", which the importer cannot materialize";
+      return failure();
+    }
     Value v = materialize(c, name, loc);
     values[name] = v;
     return v;
@@ -1682,8 +1691,9 @@ LogicalResult Importer::emitNodeImpl(const onnx::NodeProto &node) {
           if (static_cast<int64_t>(d) != inferAt) {
             if (shape[d] == ShapedType::kDynamic)
               knownStatic = false;
-            else
-              known *= shape[d];
+            else if (llvm::MulOverflow(known, shape[d], known))
+              return nodeError(node) << "the element count of the shape "
+                                        "overflows";
           }
         if (allStatic && knownStatic) {
           if (known == 0 || t.getNumElements() % known)
@@ -1725,6 +1735,9 @@ LogicalResult Importer::emitNodeImpl(const onnx::NodeProto &node) {
           a = a < 0 ? a + outRank : a;
           if (a < 0 || a >= outRank)
             return nodeError(node) << "axis out of range";
+          // A repeated axis leaves more source dims than the input has.
+          if (ins[a])
+            return nodeError(node) << "axis " << a << " repeated";
           ins[a] = true;
         }
         int64_t src = 0;
@@ -1766,8 +1779,15 @@ LogicalResult Importer::emitNodeImpl(const onnx::NodeProto &node) {
     if (t.hasStaticShape()) {
       int64_t n = 1;
       bool st = true;
-      for (int64_t s : shape)
-        st &= s != ShapedType::kDynamic, n *= s;
+      // The product of the static dims; kDynamic (INT64_MIN) never takes
+      // part, and an overflowing product can match no tensor.
+      for (int64_t s : shape) {
+        if (s == ShapedType::kDynamic)
+          st = false;
+        else if (llvm::MulOverflow(n, s, n))
+          return nodeError(node) << "the element count of the shape "
+                                    "overflows";
+      }
       if (st && n != t.getNumElements())
         return nodeError(node) << "cannot reshape " << t.getNumElements()
                                << " elements into " << n;

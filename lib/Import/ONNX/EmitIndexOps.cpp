@@ -553,7 +553,10 @@ std::optional<LogicalResult> Importer::emitIndexOp(NodeIO &io) {
       return nodeError(node) << "start, limit and delta types differ";
     SmallVector<Value> sc;
     for (int k = 0; k < 3; ++k) {
-      if (typeOf(in[k]).getNumElements() != 1)
+      // A dynamic shape has no static element count (getNumElements
+      // asserts); a scalar input must have a static one of 1.
+      if (!typeOf(in[k]).hasStaticShape() ||
+          typeOf(in[k]).getNumElements() != 1)
         return nodeError(node) << "start, limit and delta must be scalars";
       SmallVector<Value> idx(typeOf(in[k]).getRank(), indexConst(0));
       sc.push_back(tensor::ExtractOp::create(b, loc, in[k], idx));
