@@ -1485,6 +1485,72 @@ LogicalResult Importer::emitNodeImpl(const onnx::NodeProto &node) {
         }));
     return success();
   }
+  // com.microsoft.MatMulNBits (ONNX Runtime's block-quantized weights), 2-bit:
+  // Y = A · dequant(B)ᵀ with w[n, k] = (q - zp) · scale[n, k / block_size],
+  // dequantized here into a float [K, N] weight (a ternary one when the zero
+  // point centers the codes on {-1, 0, 1} and each row has one scale).
+  if (op == "MatMulNBits") {
+    if (failed(need(3)))
+      return failure();
+    std::optional<int64_t> kAttr = attrInt(node, "K"), nAttr = attrInt(node, "N");
+    int64_t bits = attrInt(node, "bits").value_or(4);
+    int64_t blockSize = attrInt(node, "block_size").value_or(0);
+    if (bits != 2)
+      return nodeError(node) << "MatMulNBits with bits=" << bits
+                             << " is not supported (bits=2 only)";
+    if (!kAttr || !nAttr || *kAttr <= 0 || *nAttr <= 0 || blockSize < 16 ||
+        (blockSize & (blockSize - 1)))
+      return nodeError(node) << "MatMulNBits needs positive K and N and a "
+                                "power-of-two block_size >= 16";
+    for (int k = 4; k < node.input_size(); ++k)
+      if (!node.input(k).empty())
+        return nodeError(node) << "MatMulNBits input " << k
+                               << " (g_idx / bias) is not supported";
+    int64_t kDim = *kAttr, nDim = *nAttr;
+    int64_t blocks = (kDim + blockSize - 1) / blockSize;
+    int64_t blobSize = blockSize * bits / 8;
+    ConstPtr qb = cin.size() > 1 ? cin[1] : ConstPtr();
+    ConstPtr sc = cin.size() > 2 ? cin[2] : ConstPtr();
+    ConstPtr zp = cin.size() > 3 ? cin[3] : ConstPtr();
+    if (!qb || qb->dtype != kUInt8 || qb->numElements() != nDim * blocks * blobSize)
+      return nodeError(node) << "MatMulNBits B must be a constant uint8 ["
+                             << nDim << ", " << blocks << ", " << blobSize << "]";
+    if (!sc || sc->dtype != kFloat || sc->numElements() != nDim * blocks)
+      return nodeError(node) << "MatMulNBits scales must be " << nDim * blocks
+                             << " constant floats";
+    int64_t zpRowBytes = (blocks * bits + 7) / 8;
+    if (node.input_size() > 3 && !node.input(3).empty() &&
+        (!zp || !((zp->dtype == kUInt8 && zp->numElements() == nDim * zpRowBytes) ||
+                  (zp->dtype == kFloat && zp->numElements() == nDim * blocks))))
+      return nodeError(node) << "MatMulNBits zero_points must be constant "
+                                "packed uint8 or one float per block";
+    auto w = std::make_shared<ConstTensor>();
+    w->dtype = kFloat;
+    w->shape = {kDim, nDim};
+    w->f.resize(static_cast<size_t>(kDim * nDim));
+    for (int64_t n = 0; n < nDim; ++n)
+      for (int64_t k = 0; k < kDim; ++k) {
+        int64_t block = k / blockSize, within = k % blockSize;
+        int64_t byte = (n * blocks + block) * blobSize + within * bits / 8;
+        int64_t q = (static_cast<int64_t>(qb->i[byte]) >> (within * bits % 8)) & 3;
+        float zero = 2.0f; // 2^(bits - 1)
+        if (zp && zp->dtype == kUInt8)
+          zero = static_cast<float>(
+              (zp->i[n * zpRowBytes + block * bits / 8] >> (block * bits % 8)) & 3);
+        else if (zp)
+          zero = zp->f[n * blocks + block];
+        w->f[k * nDim + n] = (static_cast<float>(q) - zero) * sc->f[n * blocks + block];
+      }
+    Value a = in[0];
+    if (typeOf(a).getRank() < 1 ||
+        (!typeOf(a).isDynamicDim(typeOf(a).getRank() - 1) &&
+         typeOf(a).getShape().back() != kDim))
+      return nodeError(node) << "MatMulNBits A's last dimension must be K = "
+                             << kDim;
+    setOut(emitMatMul(loc, a, materialize(w, node.output(0) + "_weight", loc),
+                      /*integer=*/false));
+    return success();
+  }
   if (op == "MatMul" || op == "MatMulInteger") {
     if (failed(need(2)))
       return failure();

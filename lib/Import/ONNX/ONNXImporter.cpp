@@ -1130,7 +1130,8 @@ LogicalResult Importer::checkSupported() {
     if (!live[k] || folded[k] || matches.count(k))
       continue;
     bool defaultDomain = n.domain().empty() || n.domain() == "ai.onnx";
-    if (!defaultDomain || !isSupportedOp(n.op_type()))
+    bool contrib = n.domain() == "com.microsoft" && n.op_type() == "MatMulNBits";
+    if (!contrib && (!defaultDomain || !isSupportedOp(n.op_type())))
       bad.push_back(&n);
   }
   if (bad.empty())

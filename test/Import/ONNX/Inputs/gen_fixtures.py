@@ -516,6 +516,57 @@ def int8_weight_matmul():
             (x.astype(np.float64) @ wd).astype(np.float32))
 
 
+def matmul_nbits():
+    """com.microsoft.MatMulNBits, bits=2: codes {1, 2, 3} around the default
+    zero point 2 (ternary), and explicit packed uint8 zero points; K ragged
+    against the block size. Data sets computed in float64. Plus bits=4
+    (rejected with a diagnostic)."""
+    rng = np.random.default_rng(12)
+    k, n, bs = 300, 24, 64
+    blocks = (k + bs - 1) // bs
+    for name, with_zp, bits in (("matmul_nbits2", False, 2),
+                                ("matmul_nbits2_zp", True, 2),
+                                ("matmul_nbits4", False, 4)):
+        q = rng.integers(1 if not with_zp else 0, 4, size=(n, blocks * bs))
+        q[:, k:] = 0
+        packed = np.zeros((n, blocks, bs * 2 // 8), np.uint8)
+        for j in range(bs):
+            packed[:, :, j // 4] |= (q.reshape(n, blocks, bs)[:, :, j] << (2 * (j % 4))).astype(np.uint8)
+        scales = (rng.random((n, blocks)) * 0.1 + 0.01).astype(np.float32)
+        zps = rng.integers(0, 4, size=(n, blocks)) if with_zp else np.full((n, blocks), 2)
+        zp_packed = np.zeros((n, (blocks * 2 + 7) // 8), np.uint8)
+        for b_ in range(blocks):
+            zp_packed[:, b_ // 4] |= (zps[:, b_] << (2 * (b_ % 4))).astype(np.uint8)
+        inputs = ["a", "b", "scales"] + (["zp"] if with_zp else [])
+        node = helper.make_node("MatMulNBits", inputs, ["y"], name="nbits",
+                                domain="com.microsoft", K=k, N=n, bits=bits,
+                                block_size=bs)
+        inits = [numpy_helper.from_array(packed, "b"),
+                 numpy_helper.from_array(scales.reshape(-1), "scales")]
+        if with_zp:
+            inits.append(numpy_helper.from_array(zp_packed.reshape(-1), "zp"))
+        graph = helper.make_graph(
+            [node], name,
+            [helper.make_tensor_value_info("a", F, ["batch", k])],
+            [helper.make_tensor_value_info("y", F, ["batch", n])], inits)
+        model = helper.make_model(
+            graph, producer_name="gen_fixtures",
+            opset_imports=[helper.make_opsetid("", 17),
+                           helper.make_opsetid("com.microsoft", 1)])
+        onnx.save(model, os.path.join(HERE, name + ".onnx"))
+        if bits != 2:
+            continue
+        w = np.zeros((n, k))
+        for j in range(k):
+            w[:, j] = (q[:, j] - zps[:, j // bs]) * scales[:, j // bs].astype(np.float64)
+        a = rng.standard_normal((3, k)).astype(np.float32)
+        data = os.path.join(HERE, name)
+        os.makedirs(data, exist_ok=True)
+        np.save(os.path.join(data, "input_0.npy"), a)
+        np.save(os.path.join(data, "output_0.npy"),
+                (a.astype(np.float64) @ w.T).astype(np.float32))
+
+
 def main():
     elementwise()
     reduce_softmax()
@@ -543,6 +594,7 @@ def main():
     hadamard_forms()
     topk_dynamic_mask()
     int8_weight_matmul()
+    matmul_nbits()
 
 
 if __name__ == "__main__":
