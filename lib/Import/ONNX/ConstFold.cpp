@@ -709,13 +709,18 @@ std::optional<SmallVector<ConstPtr>> foldOp(StringRef op, ArrayRef<ConstPtr> in,
     if (!arg(1) || !arg(2) || a.numElements() != 1 ||
         arg(1)->numElements() != 1 || arg(2)->numElements() != 1)
       return std::nullopt;
-    if (a.isFloat())
+    // Mixed float/integer operands are invalid ONNX; left to the emitter's
+    // diagnostics.
+    if (a.isFloat() || arg(1)->isFloat() || arg(2)->isFloat())
       return std::nullopt;
     int64_t start = a.i[0], limit = arg(1)->i[0], delta = arg(2)->i[0];
     if (delta == 0)
       return std::nullopt;
-    int64_t n = std::max<int64_t>(
-        0, (limit - start + delta + (delta > 0 ? -1 : 1)) / delta);
+    int64_t span;
+    if (llvm::SubOverflow(limit, start, span) ||
+        llvm::AddOverflow(span, delta + (delta > 0 ? -1 : 1), span))
+      return std::nullopt;
+    int64_t n = std::max<int64_t>(0, span / delta);
     auto r = make(a.dtype, {n});
     if (!r)
       return std::nullopt;
