@@ -1542,10 +1542,11 @@ LogicalResult Importer::emitNodeImpl(const onnx::NodeProto &node) {
         w->f[k * nDim + n] = (static_cast<float>(q) - zero) * sc->f[n * blocks + block];
       }
     Value a = in[0];
-    if (typeOf(a).getRank() < 1 ||
+    if (typeOf(a).getRank() < 2 || !isa<FloatType>(eltOf(a)) ||
         (!typeOf(a).isDynamicDim(typeOf(a).getRank() - 1) &&
          typeOf(a).getShape().back() != kDim))
-      return nodeError(node) << "MatMulNBits A's last dimension must be K = "
+      return nodeError(node) << "MatMulNBits A must be a float tensor of "
+                                "rank >= 2 with last dimension K = "
                              << kDim;
     setOut(emitMatMul(loc, a, materialize(w, node.output(0) + "_weight", loc),
                       /*integer=*/false));
