@@ -63,98 +63,104 @@ static inline int32_t sum8(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
-/// acc += Σ over one block of codes(w) · q.
-static inline __m256i blockDot(__m256i acc, __m256i w, const __m256i q[4]) {
-  const __m256i mask = _mm256_set1_epi8(3);
-  __m256i c0 = _mm256_and_si256(w, mask);
-  __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(w, 2), mask);
-  __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(w, 4), mask);
-  __m256i c3 = _mm256_and_si256(_mm256_srli_epi16(w, 6), mask);
-#if VARIANT == VARIANT_x86_64_avx512vnni
-  acc = _mm256_dpbusd_epi32(acc, c0, q[0]);
-  acc = _mm256_dpbusd_epi32(acc, c1, q[1]);
-  acc = _mm256_dpbusd_epi32(acc, c2, q[2]);
-  return _mm256_dpbusd_epi32(acc, c3, q[3]);
-#else
-  // |c·q + c·q| <= 512 per 16-bit lane, four of them <= 2048: no saturation.
-  __m256i p = _mm256_maddubs_epi16(c0, q[0]);
-  p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c1, q[1]));
-  p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c2, q[2]));
-  p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c3, q[3]));
-  return _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
-#endif
+/// The codes of slice i (columns 32 i .. 32 i + 31 of a block).
+static inline __m256i codes(__m256i w, int i) {
+  return _mm256_and_si256(_mm256_srli_epi16(w, 2 * i), _mm256_set1_epi8(3));
 }
+
+#if VARIANT == VARIANT_x86_64_avx512vnni
+/// Accumulators are int32 lanes; vpdpbusd adds each slice's products in.
+typedef __m256i Partial;
+enum { kFlushBlocks = 1 << 30 };
+static inline Partial partialZero(void) { return _mm256_setzero_si256(); }
+static inline Partial slice(Partial acc, __m256i c, __m256i q) {
+  return _mm256_dpbusd_epi32(acc, c, q);
+}
+static inline __m256i widen(Partial p) { return p; }
+#else
+/// Accumulators are int16 lanes: vpmaddubsw gives c·q + c·q with |.| <= 512
+/// (c <= 2, |q| <= 128), four slices per block 2048, so 16 blocks stay in
+/// [-32768, 32512] exactly; `widen` (vpmaddwd) turns them into int32 lanes.
+/// Flushing once per 16 blocks rather than once per block saves a multiply
+/// per block and row, the port the loop is bound by.
+typedef __m256i Partial;
+enum { kFlushBlocks = 16 };
+static inline Partial partialZero(void) { return _mm256_setzero_si256(); }
+static inline Partial slice(Partial acc, __m256i c, __m256i q) {
+  return _mm256_add_epi16(acc, _mm256_maddubs_epi16(c, q));
+}
+static inline __m256i widen(Partial p) {
+  return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+}
+#endif
 
 static void dotRows(int rows, const uint8_t *const w[kRowTile],
                     int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
   __m256i acc[kRowTile];
   for (int r = 0; r < kRowTile; ++r)
     acc[r] = _mm256_setzero_si256();
-  for (int64_t b = 0; b < blocks; ++b) {
-    __m256i qv[4];
-    for (int i = 0; i < 4; ++i)
-      qv[i] = _mm256_loadu_si256((const __m256i *)(q + 128 * b + 32 * i));
-    if (rows == kRowTile) {
-      for (int r = 0; r < kRowTile; ++r)
-        acc[r] = blockDot(
-            acc[r], _mm256_loadu_si256((const __m256i *)(w[r] + 32 * b)), qv);
-    } else {
-      for (int r = 0; r < rows; ++r)
-        acc[r] = blockDot(
-            acc[r], _mm256_loadu_si256((const __m256i *)(w[r] + 32 * b)), qv);
+  // Rows past `rows` repeat row 0 (see runRows): computing them is cheaper
+  // than branching, and they are not stored.
+  (void)rows;
+  for (int64_t b0 = 0; b0 < blocks; b0 += kFlushBlocks) {
+    int64_t bEnd = blocks - b0 < kFlushBlocks ? blocks : b0 + kFlushBlocks;
+    Partial part[kRowTile];
+    for (int r = 0; r < kRowTile; ++r)
+      part[r] = partialZero();
+    for (int64_t b = b0; b < bEnd; ++b) {
+      __m256i qv[4];
+      for (int i = 0; i < 4; ++i)
+        qv[i] = _mm256_loadu_si256((const __m256i *)(q + 128 * b + 32 * i));
+      for (int r = 0; r < kRowTile; ++r) {
+        __m256i wv = _mm256_loadu_si256((const __m256i *)(w[r] + 32 * b));
+        for (int i = 0; i < 4; ++i)
+          part[r] = slice(part[r], codes(wv, i), qv[i]);
+      }
     }
+    for (int r = 0; r < kRowTile; ++r)
+      acc[r] = _mm256_add_epi32(acc[r], widen(part[r]));
   }
-  for (int r = 0; r < rows; ++r)
+  for (int r = 0; r < kRowTile; ++r)
     out[r] = sum8(acc[r]);
 }
 
-
-/// Prefill: several tokens per weight block, activations read from L1 as
-/// memory operands.
+/// Prefill: kTokenTile tokens at once, two rows at a time. Each weight block
+/// is unpacked once for all tokens and each activation load serves both
+/// rows: 8 partial accumulators, 2 code and 1 activation register.
 #define BITNET_I2_TOKEN_TILES 1
-static inline __m256i blockDotMem(__m256i acc, const __m256i c[4],
-                                  const int8_t *q) {
-#if VARIANT == VARIANT_x86_64_avx512vnni
-  for (int i = 0; i < 4; ++i)
-    acc = _mm256_dpbusd_epi32(
-        acc, c[i], _mm256_loadu_si256((const __m256i *)(q + 32 * i)));
-  return acc;
-#else
-  __m256i p = _mm256_maddubs_epi16(
-      c[0], _mm256_loadu_si256((const __m256i *)q));
-  for (int i = 1; i < 4; ++i)
-    p = _mm256_add_epi16(
-        p, _mm256_maddubs_epi16(
-               c[i], _mm256_loadu_si256((const __m256i *)(q + 32 * i))));
-  return _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
-#endif
-}
-
-/// kTokenTile tokens at once: each weight block is unpacked once for all of
-/// them, two rows at a time (8 accumulators + 4 code registers).
 static void dotRowsTokens(int rows, const uint8_t *const w[kRowTile],
                           int64_t blocks, const int8_t *const q[kTokenTile],
                           int32_t out[kTokenTile][kRowTile]) {
-  const __m256i mask = _mm256_set1_epi8(3);
   for (int r0 = 0; r0 < rows; r0 += 2) {
-    int pair = rows - r0 < 2 ? 1 : 2;
     __m256i acc[2][kTokenTile];
     for (int r = 0; r < 2; ++r)
       for (int t = 0; t < kTokenTile; ++t)
         acc[r][t] = _mm256_setzero_si256();
-    for (int64_t b = 0; b < blocks; ++b) {
-      for (int r = 0; r < pair; ++r) {
-        __m256i wv =
-            _mm256_loadu_si256((const __m256i *)(w[r0 + r] + 32 * b));
-        __m256i c[4] = {_mm256_and_si256(wv, mask),
-                        _mm256_and_si256(_mm256_srli_epi16(wv, 2), mask),
-                        _mm256_and_si256(_mm256_srli_epi16(wv, 4), mask),
-                        _mm256_and_si256(_mm256_srli_epi16(wv, 6), mask)};
+    for (int64_t b0 = 0; b0 < blocks; b0 += kFlushBlocks) {
+      int64_t bEnd = blocks - b0 < kFlushBlocks ? blocks : b0 + kFlushBlocks;
+      Partial part[2][kTokenTile];
+      for (int r = 0; r < 2; ++r)
         for (int t = 0; t < kTokenTile; ++t)
-          acc[r][t] = blockDotMem(acc[r][t], c, q[t] + 128 * b);
+          part[r][t] = partialZero();
+      for (int64_t b = b0; b < bEnd; ++b) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)(w[r0] + 32 * b));
+        __m256i w1 =
+            _mm256_loadu_si256((const __m256i *)(w[r0 + 1] + 32 * b));
+        for (int i = 0; i < 4; ++i) {
+          __m256i c0 = codes(w0, i), c1 = codes(w1, i);
+          for (int t = 0; t < kTokenTile; ++t) {
+            __m256i qv = _mm256_loadu_si256(
+                (const __m256i *)(q[t] + 128 * b + 32 * i));
+            part[0][t] = slice(part[0][t], c0, qv);
+            part[1][t] = slice(part[1][t], c1, qv);
+          }
+        }
       }
+      for (int r = 0; r < 2; ++r)
+        for (int t = 0; t < kTokenTile; ++t)
+          acc[r][t] = _mm256_add_epi32(acc[r][t], widen(part[r][t]));
     }
-    for (int r = 0; r < pair; ++r)
+    for (int r = 0; r < 2; ++r)
       for (int t = 0; t < kTokenTile; ++t)
         out[t][r0 + r] = sum8(acc[r][t]);
   }

@@ -76,16 +76,18 @@ static uint8_t *packI2(const int8_t *w, int64_t rows, int64_t cols) {
   return packed;
 }
 
-/// One case; `mode` 0 random, 1 all -128 / all +1 weights, 2 all 127 / -1.
+/// One case; `mode` 0 random, 1 all -128 / all +1 weights, 2 all 127 / -1,
+/// 3 all 127 / all +1: the extremes of every partial sum the kernels keep.
 static int runCase(const Variant *v, int64_t tokens, int64_t cols,
                    int64_t rows, int mode, int64_t rowPad, int colStride) {
   int8_t *w = malloc((size_t)(rows * cols));
   for (int64_t i = 0; i < rows * cols; ++i)
-    w[i] = mode == 1 ? 1 : mode == 2 ? -1 : (int8_t)(next32() % 3) - 1;
+    w[i] = mode == 1 || mode == 3 ? 1 : mode == 2 ? -1
+                                              : (int8_t)(next32() % 3) - 1;
   int64_t rowStride = cols * colStride + rowPad;
   int8_t *qData = malloc((size_t)(tokens * rowStride) + 1);
   for (int64_t i = 0; i < tokens * rowStride; ++i)
-    qData[i] = mode == 1 ? -128 : mode == 2 ? 127 : (int8_t)next32();
+    qData[i] = mode == 1 ? -128 : mode >= 2 ? 127 : (int8_t)next32();
   uint8_t *packed = packI2(w, rows, cols);
   int32_t *acc = malloc((size_t)(tokens * rows) * sizeof(int32_t));
   memset(acc, 0x7f, (size_t)(tokens * rows) * sizeof(int32_t));
@@ -131,10 +133,14 @@ static int checkVariant(const Variant *v) {
           return 1;
         ++cases;
       }
-  // Saturation bounds, padded rows, strided columns, large K and M.
-  for (int mode = 1; mode <= 2; ++mode, ++cases)
-    if (runCase(v, 3, 2560, 7, mode, 0, 1))
-      return 1;
+  // Saturation bounds (one token and a token tile plus a remainder, K past
+  // the 16-block flush of 16-bit partial sums), padded rows, strided
+  // columns, large K and M.
+  for (int mode = 1; mode <= 3; ++mode)
+    for (int64_t tokens = 1; tokens <= 9; tokens += 8, ++cases)
+      if (runCase(v, tokens, 2560, 7, mode, 0, 1) ||
+          runCase(v, tokens, 4096 + 200, 5, mode, 0, 1))
+        return 1;
   if (runCase(v, 4, 300, 9, 0, 13, 1) || runCase(v, 3, 129, 5, 0, 0, 2) ||
       runCase(v, 33, 6912, 12, 0, 0, 1))
     return 1;
