@@ -70,7 +70,12 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
     pm.addPass(createBitNetGenerateModelInterface(
         {options.entry, options.requiredFeatures}));
 
-  // Loops (in index order: the reference sums sequentially) -> LLVM.
+  // Loops (in index order: the reference sums sequentially) -> LLVM. A model
+  // library runs independent output tiles of each loop nest as tasks of the
+  // runtime's thread pool (bit-identical for any thread count).
+  bool parallel = options.modelInterface && options.parallelLoops;
+  if (parallel)
+    pm.addNestedPass<func::FuncOp>(createBitNetParallelizeLoops());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (options.modelInterface)
     pm.addPass(createBitNetOutlineLoopNests());
@@ -87,6 +92,8 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  if (parallel)
+    pm.addPass(createBitNetLowerParallelTasks());
   pm.addPass(createCanonicalizerPass());
 }
 

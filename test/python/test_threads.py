@@ -10,6 +10,8 @@ import threading
 
 import numpy as np
 
+import bitnet
+
 from conftest import read_data_set
 
 
@@ -60,3 +62,15 @@ def test_two_models_two_threads(mlp_int8, prefill):
                                        atol=1e-4, rtol=0)
 
     _hammer([mlp, lm], [])
+
+
+def test_generated_loops_thread_count_independent(compiled):
+    """The generated loop nests (norms, attention, the LM head) run their
+    output tiles on the pool: 1 and 3 threads give the same bytes."""
+    path = compiled("tinylm/b158_run3_prefill_int8")
+    ids, _ = read_data_set("tinylm/b158_run3_prefill_int8")
+    one = bitnet.load(path, threads=1)(*ids)
+    three = bitnet.load(path, threads=3)(*ids)
+    assert one.keys() == three.keys()
+    for name in one:
+        assert one[name].tobytes() == three[name].tobytes(), name

@@ -53,6 +53,11 @@ struct BitNetPipelineOptions
       llvm::cl::values(
           clEnumValN(LowerTo::Linalg, "linalg", "linalg on tensors"),
           clEnumValN(LowerTo::LLVM, "llvm", "the LLVM dialect"))};
+  PassOptions::Option<bool> parallelLoops{
+      *this, "parallel-loops",
+      llvm::cl::desc("Run the generated loops' independent output tiles on "
+                     "the runtime's thread pool (model-interface only)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> modelInterface{
       *this, "model-interface",
       llvm::cl::desc("Generate a model library's entry point and metadata "

@@ -48,6 +48,39 @@ def BitNetGenerateModelInterface
   ];
 }
 
+def BitNetParallelizeLoops
+    : Pass<"bitnet-parallelize-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile buffer-level linalg ops into scf.parallel loops of "
+                "independent output tiles";
+  let description = [{
+    The generated loops (norms, attention, quantizers, a float or int8 LM
+    head) run on the model's thread pool like the microkernels. This pass
+    tiles every top-level linalg op on buffers whose work is large enough:
+    its innermost loop, if parallel and present in every output, into tiles
+    of `tile-size` elements, its other parallel loops (that every output
+    reads) into single iterations, and leaves reduction loops whole. The
+    tiles are an `scf.parallel` that `bitnet-outline-loop-nests` turns into
+    a task of the runtime's `bitnetParallelFor`, and carry in
+    `bitnet.parallel_grain` how many iterations make a chunk worth a thread.
+
+    Each output element is still computed by one iteration in the same
+    order (reductions stay inside a tile), so results are bit-identical and
+    independent of the thread count. With the innermost loop tiled rather
+    than split, a `[K, N]` contraction streams its weight rows in runs of
+    `tile-size` elements and keeps its accumulator tile in L1.
+  }];
+  let options = [
+    Option<"tileSize", "tile-size", "int64_t", /*default=*/"1024",
+           "Elements of the innermost loop per tile">,
+    Option<"minChunkWork", "min-chunk-work", "int64_t", /*default=*/"32768",
+           "Innermost iterations a chunk of tiles must hold to run on "
+           "another thread">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def BitNetOutlineLoopNests
     : Pass<"bitnet-outline-loop-nests", "::mlir::ModuleOp"> {
   let summary = "Give each top-level loop nest its own non-inlined function";
@@ -120,3 +153,20 @@ def BitNetFuseWeightDequantization
 }
 
 #endif // BITNET_TARGET_PASSES_TD
+
+def BitNetLowerParallelTasks
+    : Pass<"bitnet-lower-parallel-tasks", "::mlir::ModuleOp"> {
+  let summary = "Run outlined parallel-loop tasks on the runtime's thread "
+                "pool";
+  let description = [{
+    At the LLVM dialect level, replaces each call of a task function (an
+    `llvm.func` carrying `bitnet.parallel_grain`, outlined by
+    `bitnet-outline-loop-nests` from an `scf.parallel`) by a call of the
+    runtime's `bitnetParallelFor(count, grain, body, context)`: the call's
+    arguments are stored in a stack record, and a generated
+    `<task>_body(context, begin, end)` loads them and runs the task on the
+    sub-range. Without a thread pool (one thread) the runtime calls the body
+    once over the whole range, which is the original call.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}

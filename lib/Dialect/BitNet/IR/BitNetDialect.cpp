@@ -88,6 +88,13 @@ Operation *BitNetDialect::materializeConstant(OpBuilder &builder,
 
 LogicalResult BitNetDialect::verifyOperationAttribute(Operation *op,
                                                       NamedAttribute attr) {
+  if (attr.getName() == getParallelGrainAttrName()) {
+    auto grain = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!grain || !grain.getType().isInteger(64) || grain.getInt() < 1)
+      return op->emitError() << "'" << getParallelGrainAttrName()
+                             << "' must be a positive i64";
+    return success();
+  }
   if (attr.getName() != getTargetAttrName())
     return op->emitError() << "unknown bitnet attribute '"
                            << attr.getName().getValue() << "'";

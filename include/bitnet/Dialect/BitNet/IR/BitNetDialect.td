@@ -47,6 +47,13 @@ def BitNet_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getTargetAttrName() {
       return ::llvm::StringLiteral("bitnet.target");
     }
+
+    /// On an `scf.parallel` of bitnet-parallelize-loops and the task function
+    /// outlined from it (down to `llvm.func`): a positive i64, the loop
+    /// iterations per chunk worth running on another thread.
+    static constexpr ::llvm::StringLiteral getParallelGrainAttrName() {
+      return ::llvm::StringLiteral("bitnet.parallel_grain");
+    }
   }];
 }
 

@@ -1,0 +1,108 @@
+// RUN: bitnet-opt %s --pass-pipeline="builtin.module(func.func(bitnet-parallelize-loops))" | FileCheck %s
+// RUN: bitnet-opt %s --pass-pipeline="builtin.module(func.func(bitnet-parallelize-loops,convert-linalg-to-loops),bitnet-outline-loop-nests)" | FileCheck %s --check-prefix=TASK
+// RUN: bitnet-opt %s --pass-pipeline="builtin.module(func.func(bitnet-parallelize-loops,convert-linalg-to-loops),bitnet-outline-loop-nests,lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts,bitnet-lower-parallel-tasks)" | FileCheck %s --check-prefix=LLVM
+// RUN: bitnet-opt %s --pass-pipeline="builtin.module(func.func(bitnet-parallelize-loops{tile-size=4096 min-chunk-work=1}))" | FileCheck %s --check-prefix=OPTS
+
+// A decode step's LM head, loops (b, m, k, n) as bitnet-vectorizable-loop-order
+// leaves them: the batch rows and runs of 1024 of the contiguous n become
+// the tiles, the reduction over k stays whole inside each.
+// CHECK-LABEL: func.func @head
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %{{.*}}) {
+// CHECK: memref.subview %{{.*}}[0, %{{.*}}] [2560, %{{.*}}] [1, 1] : memref<2560x128256xi8> to memref<2560x?xi8
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "parallel"]
+// CHECK: } {bitnet.parallel_grain = 1 : i64}
+// OPTS-LABEL: func.func @head
+// OPTS: } {bitnet.parallel_grain = 1 : i64}
+func.func @head(%x: memref<?x1x2560xf32>, %w: memref<2560x128256xi8>, %g: memref<128256xf32>, %out: memref<?x1x128256xf32>) {
+  linalg.generic {
+      indexing_maps = [affine_map<(b, m, k, n) -> (b, m, k)>,
+                       affine_map<(b, m, k, n) -> (k, n)>,
+                       affine_map<(b, m, k, n) -> (n)>,
+                       affine_map<(b, m, k, n) -> (b, m, n)>],
+      iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%x, %w, %g : memref<?x1x2560xf32>, memref<2560x128256xi8>, memref<128256xf32>) outs(%out : memref<?x1x128256xf32>) {
+  ^bb0(%a: f32, %q: i8, %s: f32, %acc: f32):
+    %f = arith.sitofp %q : i8 to f32
+    %d = arith.mulf %f, %s : f32
+    %p = arith.mulf %a, %d : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Row sums: each row is a tile, a chunk needs 8 of them (8 · 4096 sums).
+// CHECK-LABEL: func.func @row_sum
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// CHECK: memref.subview %{{.*}}[%{{.*}}, 0] [1, 4096] [1, 1]
+// CHECK: } {bitnet.parallel_grain = 8 : i64}
+// OPTS-LABEL: func.func @row_sum
+// OPTS: } {bitnet.parallel_grain = 1 : i64}
+// The task runs iterations [begin, end) of the collapsed loop in order; the
+// call covers them all.
+// TASK-LABEL: func.func private @row_sum_loop0(
+// TASK-SAME: %{{[a-z0-9]+}}: memref<?x4096xf32>, %{{[a-z0-9]+}}: memref<?xf32>, %[[BEGIN:[a-z0-9]+]]: index, %[[END:[a-z0-9]+]]: index)
+// TASK-SAME: attributes {bitnet.parallel_grain = 8 : i64}
+// TASK: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step
+// TASK-LABEL: func.func @row_sum(
+// TASK: call @row_sum_loop0(%arg0, %arg1, %{{.*}}, %{{.*}})
+// The call becomes bitnetParallelFor(count, grain, body, record): the
+// arguments go through a record in the caller's frame.
+// LLVM: llvm.func @bitnetParallelFor(i64, i64, !llvm.ptr, !llvm.ptr)
+// LLVM-LABEL: llvm.func internal @row_sum_loop0_body(%{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64)
+// LLVM-COUNT-14: llvm.load
+// LLVM: llvm.call @row_sum_loop0(
+// LLVM-LABEL: llvm.func @row_sum(
+// LLVM: %[[RECORD:[0-9]+]] = llvm.alloca %{{.*}} x !llvm.array<14 x i64>
+// LLVM-COUNT-14: llvm.store
+// LLVM: %[[GRAIN:[0-9]+]] = llvm.mlir.constant(8 : i64) : i64
+// LLVM: %[[BODY:[0-9]+]] = llvm.mlir.addressof @row_sum_loop0_body
+// LLVM: llvm.call @bitnetParallelFor(%{{.*}}, %[[GRAIN]], %[[BODY]], %[[RECORD]])
+// LLVM-NOT: llvm.call @row_sum_loop0(
+// Row sums (innermost loop a reduction): rows become tasks, the sum stays whole.
+func.func @row_sum(%x: memref<?x4096xf32>, %out: memref<?xf32>) {
+  linalg.generic {
+      indexing_maps = [affine_map<(m, k) -> (m, k)>, affine_map<(m, k) -> (m)>],
+      iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x4096xf32>) outs(%out : memref<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Too little work to share: left alone, and outlined as a plain loop nest.
+// CHECK-LABEL: func.func @small
+// CHECK-NOT: scf.parallel
+// TASK-LABEL: func.func private @small_loop0
+// TASK-SAME: attributes {passthrough = ["noinline"]} {
+// Too little work to share: left alone.
+func.func @small(%x: memref<1x2560xf32>, %out: memref<1x2560xf32>) {
+  linalg.generic {
+      indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>],
+      iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<1x2560xf32>) outs(%out : memref<1x2560xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// A parallel loop the output does not index (the last write wins) is not
+// split; the rows are.
+// CHECK-LABEL: func.func @broadcast_write
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// CHECK: memref.subview %{{.*}}[%{{.*}}, 0] [1, 8192] [1, 1]
+// A parallel loop the output does not index (last write wins) is not split.
+func.func @broadcast_write(%x: memref<64x8192xf32>, %out: memref<64xf32>) {
+  linalg.generic {
+      indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m)>],
+      iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<64x8192xf32>) outs(%out : memref<64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
