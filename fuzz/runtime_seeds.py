@@ -8,8 +8,9 @@
 ## Writes one seed per path of fuzz/runtime-input-fuzzer.cpp, each prefixed
 ## with its selector byte: .npy files (every dtype, empty and scalar shapes,
 ## version 2.0), the TensorProto .pb files of the ONNX node tests (< 64 KB),
-## metadata texts like those bitnet-compile emits, sampling requests and raw
-## tensor descriptors.
+## metadata texts like those bitnet-compile emits, sampling requests, raw
+## tensor descriptors and session scripts (a fake decoder per layout and
+## defect, each with the same script of appends, resets and edge cases).
 ##===------------------------------------------------------------------===##
 import os
 import struct
@@ -98,4 +99,49 @@ seed("ok.raw", 4, bytes([2]) + raw(1, [2, 3], 24) + raw(1, [2, 3], 24) +
      raw(1, [], 0) + b"\x00")
 seed("mismatch.raw", 4, bytes([2]) + raw(1, [2, 3], 24) + raw(1, [2, 4], 32) +
      raw(7, [1], 8) + b"\x01")
+
+# 5: session scripts: the decoder (layout, defect, vocab, static past, per
+# cache a shape byte and its static extents, the input order), the options
+# (flags, [struct_size], threads, context kind [+ value]), then operations.
+def session(layout=0, defect=0, vocab=15, past=0, caches=((0, [1]),),
+            order=b"\0\0", flags=0, struct_size=None, threads=1,
+            context=(1, b"\x10"), ops=b""):
+    out = bytes([layout, defect, vocab, past])
+    for shape, extents in caches:
+        out += bytes([shape] + extents)
+    out += order + bytes([flags])
+    if struct_size is not None:
+        out += struct.pack("<I", struct_size)
+    out += struct.pack("<b", threads) + bytes([context[0]]) + context[1]
+    return out + ops
+
+APPEND3 = b"\x00\x02\x01\x02\x03"       # 3 tokens
+GREEDY = b"\x06"                          # sample greedily, append it
+FILL = b"\x03\x05"                        # fill the context
+RESET = b"\x05"
+ODD = b"".join(b"\x04" + bytes([k]) for k in range(8))
+SECOND = b"\x87" + b"\x80\x00\x07" + b"\x86" + b"\x83\x01"
+SCRIPT = APPEND3 + GREEDY + GREEDY + FILL + FILL + RESET + APPEND3 + ODD + \
+    SECOND + b"\x07\x07" + APPEND3
+seed("basic.session", 5, session(ops=SCRIPT))
+# Two rank-4 caches ([1, heads, past, dim] and [1, past, a, b]), logits of
+# the last position only, 3 threads, the default 2048 positions.
+seed("two-caches.session", 5,
+     session(layout=3, caches=((3, [3, 1]), (1, [1, 2])), order=b"\1\2\0",
+             threads=3, context=(0, b""), ops=SCRIPT))
+for k, name in enumerate(["token-int32", "token-rank1", "extra-input",
+                          "dynamic-vocab", "int-logits", "zero-vocab",
+                          "dynamic-cache-dim", "no-cache", "static-past",
+                          "decode-only", "static-batch", "no-tokens",
+                          "wrong-logit-rows"], start=1):
+    order = {"extra-input": b"\0\0\0", "no-tokens": b"\0"}.get(name,
+                                                                b"\0\0")
+    seed("%s.session" % name, 5,
+         session(defect=0x80 + k, past=15, order=order, ops=SCRIPT))
+seed("huge-context.session", 5,
+     session(context=(3, struct.pack("<q", 2**63 - 1)), ops=APPEND3))
+seed("negative-context.session", 5,
+     session(context=(3, struct.pack("<q", -5)), ops=APPEND3))
+seed("null-options.session", 5, session(flags=1 | 4 | 8, ops=SCRIPT))
+seed("small-struct.session", 5, session(flags=2, struct_size=4, ops=APPEND3))
 print("runtime seeds: %d" % count)

@@ -6,6 +6,10 @@
 ## The README's two commands on a fresh Debian 12 machine, as root:
 ##   bash scripts/setup.sh          install + build + generate text with the bundled model
 ##   bash scripts/setup.sh --test   install + build + run every test (ctest)
+## --test then also builds build-asan/ with ASan + UBSan (and the fuzzers) and
+## runs the lit suite there, minus the long model sweeps (docs/Testing.md):
+## about 10 more minutes on 2 cores. BITNET_ASAN_BUILD_DIR moves it;
+## BITNET_TEST_SANITIZERS=0 skips it.
 ##
 ## Packages come only from Debian, from the one list scripts/debian-packages.txt.
 ##===------------------------------------------------------------------===##
@@ -13,12 +17,13 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BITNET_BUILD_DIR:-$ROOT/build}"
+ASAN_BUILD_DIR="${BITNET_ASAN_BUILD_DIR:-$ROOT/build-asan}"
 MODE=demo
 for arg in "$@"; do
   case "$arg" in
     --test) MODE=test ;;
     --build-only) MODE=build ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -70,10 +75,34 @@ run_tests() {
   ctest --test-dir "$BUILD_DIR" --output-on-failure
 }
 
+# The ASan + UBSan build of docs/Testing.md (-O1 -g, assertions on), with the
+# libFuzzer targets so that test/Fuzz replays their inputs. lit.cfg.py sets
+# the sanitizer options and drops the qemu-x86_64 test; the filter leaves out
+# the model sweeps, 85% of the suite's time under ASan.
+ASAN_SLOW_TESTS='Integration/Models/|Integration/NodeTests/|Import/ONNX/shared-tinylm|Import/ONNX/node_tests'
+run_sanitizer_tests() {
+  step "Configuring the ASan + UBSan build ($ASAN_BUILD_DIR)"
+  cmake -G Ninja -S "$ROOT" -B "$ASAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_FLAGS_RELEASE="-O1 -g" -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g" \
+    -DBITNET_ENABLE_SANITIZERS="address;undefined" -DBITNET_ENABLE_FUZZERS=ON \
+    -DBITNET_ENABLE_PYTHON=OFF -DPython3_EXECUTABLE=/usr/bin/python3
+  step "Building (ASan + UBSan)"
+  local start=$SECONDS
+  cmake --build "$ASAN_BUILD_DIR"
+  echo "sanitizer build took $((SECONDS - start)) s"
+  step "Running the lit suite under ASan + UBSan, without the model sweeps"
+  start=$SECONDS
+  /usr/lib/llvm-22/bin/lit -sv --filter-out "$ASAN_SLOW_TESTS" \
+    "$ASAN_BUILD_DIR/test" "$ASAN_BUILD_DIR/test/Unit"
+  echo "sanitizer tests took $((SECONDS - start)) s"
+}
+
 install_packages
 build
 case "$MODE" in
   demo) demo ;;
-  test) run_tests ;;
+  test)
+    run_tests
+    [[ "${BITNET_TEST_SANITIZERS:-1}" == 0 ]] || run_sanitizer_tests ;;
   build) ;;
 esac

@@ -40,6 +40,30 @@ elif arch.startswith("riscv64"):
 if os.path.isdir(config.bitnet_models_dir):
     config.available_features.add("shared-models")
 
+# Sanitizer builds (-DBITNET_ENABLE_SANITIZERS, docs/Testing.md): features
+# asan / ubsan / tsan, and the options an instrumented tool needs next to the
+# uninstrumented libMLIR.so unless the caller sets its own:
+# allow_user_poisoning=0 because LLVM's allocators poison memory from inline
+# code in our instrumented objects that libMLIR.so never unpoisons, and
+# detect_leaks=0 because exit-time leak checks only see libMLIR's
+# process-lifetime caches.
+# (getattr: a site config generated before these settings existed.)
+sanitizers = [s for s in getattr(config, "bitnet_sanitizers", "").split(";")
+              if s]
+for sanitizer, feature in (("address", "asan"), ("undefined", "ubsan"),
+                           ("thread", "tsan")):
+    if sanitizer in sanitizers:
+        config.available_features.add(feature)
+if "address" in sanitizers:
+    config.environment.setdefault("ASAN_OPTIONS",
+                                  "detect_leaks=0:allow_user_poisoning=0")
+    # LLVM 22's symbolizer for the reports (PATH may hold another or none).
+    config.environment.setdefault(
+        "ASAN_SYMBOLIZER_PATH",
+        os.path.join(config.llvm_tools_dir, "llvm-symbolizer"))
+if "undefined" in sanitizers:
+    config.environment.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+
 tool_dirs = [config.bitnet_tools_dir, config.llvm_tools_dir]
 tools = [
     "bitnet-opt",
@@ -84,9 +108,23 @@ for isa in ("x86_64", "aarch64", "riscv64"):
         continue
     config.substitutions.append(("%qemu_" + isa, qemu))
     runner = os.path.join(bitnet_lib_dir, isa, "bitnet-run")
-    if isa == bitnet_arch or (os.path.exists(runner) and
-                              os.path.isdir("/usr/%s-linux-gnu" % isa)):
+    # On the host ISA qemu runs the host tools, which qemu-user cannot start
+    # when they are instrumented (it cannot map the sanitizer's shadow
+    # memory); the foreign runners are never instrumented.
+    if isa == bitnet_arch:
+        if not sanitizers:
+            config.available_features.add("qemu-" + isa)
+    elif os.path.exists(runner) and os.path.isdir("/usr/%s-linux-gnu" % isa):
         config.available_features.add("qemu-" + isa)
 if subprocess.call([config.python_executable, "-c", "import onnx, numpy"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("python-onnx")
+
+# The libFuzzer targets (-DBITNET_ENABLE_FUZZERS=ON): test/Fuzz replays their
+# seeds and kept inputs.
+fuzzers = getattr(config, "bitnet_fuzzers", "")
+if fuzzers.upper() in ("ON", "1", "TRUE", "YES", "Y"):
+    config.available_features.add("fuzzers")
+    llvm_config.add_tool_substitutions(
+        ["bitnet-onnx-import-fuzzer", "bitnet-ir-fuzzer",
+         "bitnet-runtime-input-fuzzer"], [config.bitnet_tools_dir])
