@@ -114,6 +114,9 @@ typedef void (*BitNetParallelBody)(void *arg, int64_t begin, int64_t end);
 /// are done.
 void bitnetParallelFor(int64_t count, int64_t grain, BitNetParallelBody body,
                        void *arg);
+/// The threads bitnetParallelFor may use on this thread (1 without a pool):
+/// generated code splits contractions into this many runs.
+int64_t bitnetParallelWidth(void);
 
 //===----------------------------------------------------------------------===//
 // Microkernels (kernels/)

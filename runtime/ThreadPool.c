@@ -163,6 +163,10 @@ BitNetThreadPool *bitnetSetCurrentThreadPool(BitNetThreadPool *pool) {
   return previous;
 }
 
+int64_t bitnetParallelWidth(void) {
+  return currentPool ? currentPool->numWorkers + 1 : 1;
+}
+
 void bitnetParallelFor(int64_t count, int64_t grain, BitNetParallelBody body,
                        void *arg) {
   if (count <= 0)

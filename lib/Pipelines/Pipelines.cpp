@@ -75,7 +75,7 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   // runtime's thread pool (bit-identical for any thread count).
   bool parallel = options.modelInterface && options.parallelLoops;
   if (parallel)
-    pm.addNestedPass<func::FuncOp>(createBitNetParallelizeLoops());
+    pm.addPass(createBitNetParallelizeLoops());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (options.modelInterface)
     pm.addPass(createBitNetOutlineLoopNests());

@@ -27,6 +27,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <optional>
 #include <string>
 #include <sys/stat.h>
@@ -577,7 +580,19 @@ void printOutputs(const std::vector<Tensor> &outputs) {
   }
 }
 
+/// A model allocates its activations on every run. glibc serves the large
+/// ones (prefill: megabytes) with fresh mmaps that page-fault on first touch
+/// and unmaps them on free, every run; a tool that owns its process keeps
+/// them in the heap instead. (A library must not change this for its host.)
+static void keepActivationsInHeap() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}
+
 int runMain(int argc, char **argv) {
+  keepActivationsInHeap();
   Options options;
   if (std::optional<int> exitCode = parseArgs(argc, argv, options))
     return *exitCode;

@@ -49,7 +49,7 @@ def BitNetGenerateModelInterface
 }
 
 def BitNetParallelizeLoops
-    : Pass<"bitnet-parallelize-loops", "::mlir::func::FuncOp"> {
+    : Pass<"bitnet-parallelize-loops", "::mlir::ModuleOp"> {
   let summary = "Tile buffer-level linalg ops into scf.parallel loops of "
                 "independent output tiles";
   let description = [{
@@ -65,9 +65,7 @@ def BitNetParallelizeLoops
 
     Each output element is still computed by one iteration in the same
     order (reductions stay inside a tile), so results are bit-identical and
-    independent of the thread count. With the innermost loop tiled rather
-    than split, a `[K, N]` contraction streams its weight rows in runs of
-    `tile-size` elements and keeps its accumulator tile in L1.
+    independent of the thread count.
   }];
   let options = [
     Option<"tileSize", "tile-size", "int64_t", /*default=*/"1024",
@@ -77,6 +75,8 @@ def BitNetParallelizeLoops
            "another thread">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::affine::AffineDialect",
                            "::mlir::memref::MemRefDialect"];
 }

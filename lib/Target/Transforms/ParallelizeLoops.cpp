@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Target/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -18,6 +20,11 @@ using namespace mlir::bitnet;
 
 /// A dynamic loop's assumed trip count when estimating a tile's work.
 static constexpr int64_t kAssumedDynamicTrips = 64;
+/// runtime/Internal.h: int64_t bitnetParallelWidth(void), the threads a
+/// parallel-for of this run may use.
+static constexpr llvm::StringLiteral kParallelWidth = "bitnetParallelWidth";
+/// A tile size decided at run time: the loop's range over the pool's width.
+static constexpr int64_t kSplitByWidth = -1;
 
 namespace {
 struct ParallelizeLoopsPass
@@ -61,6 +68,15 @@ static std::optional<TilePlan> planTiles(linalg::LinalgOp op, int64_t tileSize,
   llvm::SmallBitVector splittable = splittableLoops(op);
   TilePlan plan;
   plan.sizes.assign(loops, 0);
+  // A reduction outside the innermost loop (a contraction run as (k, n)):
+  // every k sweeps the whole tile of n, so tiles must be long runs for the
+  // weight rows to stream; the innermost loop is split into one run per
+  // thread at run time.
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  bool sweepsInnermost = llvm::any_of(
+      ArrayRef(iterators).drop_back(), [](utils::IteratorType type) {
+        return type == utils::IteratorType::reduction;
+      });
   bool anySplit = false, allStatic = true;
   uint64_t tileWork = 1, totalWork = 1;
   for (unsigned d = 0; d < loops; ++d) {
@@ -71,8 +87,13 @@ static std::optional<TilePlan> planTiles(linalg::LinalgOp op, int64_t tileSize,
     // The innermost loop (the one LLVM vectorizes) is split into runs of
     // `tileSize`; outer ones into single iterations; a loop known to run
     // once or to fit one run is left whole.
-    int64_t size = d + 1 == loops ? tileSize : 1;
-    if (splittable[d] && (dynamic || ranges[d] > size)) {
+    bool innermost = d + 1 == loops;
+    int64_t size = innermost ? tileSize : 1;
+    if (innermost && splittable[d] && sweepsInnermost) {
+      plan.sizes[d] = kSplitByWidth;
+      anySplit = true;
+      tileWork = llvm::SaturatingMultiply(tileWork, trips);
+    } else if (splittable[d] && (dynamic || ranges[d] > size)) {
       plan.sizes[d] = size;
       anySplit = true;
       tileWork = llvm::SaturatingMultiply(tileWork, uint64_t(size));
@@ -88,18 +109,61 @@ static std::optional<TilePlan> planTiles(linalg::LinalgOp op, int64_t tileSize,
   return plan;
 }
 
+/// The declaration of the runtime's bitnetParallelWidth.
+static func::FuncOp getOrInsertParallelWidth(RewriterBase &rewriter,
+                                             ModuleOp module) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(kParallelWidth))
+    return existing;
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(module.getBody());
+  auto decl = func::FuncOp::create(
+      rewriter, module.getLoc(), kParallelWidth,
+      rewriter.getFunctionType({}, {rewriter.getI64Type()}));
+  decl.setPrivate();
+  return decl;
+}
+
+/// Tile sizes as values: kSplitByWidth becomes ceil(range / width).
+static SmallVector<Value> tileSizeValues(RewriterBase &rewriter,
+                                         linalg::LinalgOp op,
+                                         ArrayRef<int64_t> sizes) {
+  Location loc = op.getLoc();
+  SmallVector<Value> values;
+  SmallVector<Range> ranges;
+  for (auto [d, size] : llvm::enumerate(sizes)) {
+    if (size != kSplitByWidth) {
+      values.push_back(arith::ConstantIndexOp::create(rewriter, loc, size));
+      continue;
+    }
+    if (ranges.empty())
+      ranges = op.createLoopRanges(rewriter, loc);
+    auto module = op->getParentOfType<ModuleOp>();
+    Value width =
+        func::CallOp::create(rewriter, loc,
+                             getOrInsertParallelWidth(rewriter, module))
+            .getResult(0);
+    width = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(),
+                                       width);
+    Value range =
+        getValueOrCreateConstantIndexOp(rewriter, loc, ranges[d].size);
+    Value tile = arith::CeilDivUIOp::create(rewriter, loc, range, width);
+    // An empty range still needs a positive step.
+    values.push_back(arith::MaxUIOp::create(
+        rewriter, loc, tile, arith::ConstantIndexOp::create(rewriter, loc, 1)));
+  }
+  return values;
+}
+
 void ParallelizeLoopsPass::runOnOperation() {
-  func::FuncOp func = getOperation();
-  if (func.isExternal())
-    return;
   // Top-level ops only: nested ones sit in control flow that the outliner
   // does not turn into tasks.
   SmallVector<linalg::LinalgOp> candidates;
-  for (Block &block : func.getBody())
-    for (Operation &op : block)
-      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-        if (linalgOp.hasPureBufferSemantics())
-          candidates.push_back(linalgOp);
+  for (func::FuncOp func : getOperation().getOps<func::FuncOp>())
+    for (Block &block : func.getBody())
+      for (Operation &op : block)
+        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+          if (linalgOp.hasPureBufferSemantics())
+            candidates.push_back(linalgOp);
   IRRewriter rewriter(&getContext());
   for (linalg::LinalgOp op : candidates) {
     std::optional<TilePlan> plan = planTiles(op, tileSize, minChunkWork);
@@ -107,7 +171,7 @@ void ParallelizeLoopsPass::runOnOperation() {
       continue;
     rewriter.setInsertionPoint(op);
     linalg::LinalgTilingOptions options;
-    options.setTileSizes(plan->sizes);
+    options.setTileSizes(tileSizeValues(rewriter, op, plan->sizes));
     options.setLoopType(linalg::LinalgTilingLoopType::ParallelLoops);
     FailureOr<linalg::TiledLinalgOp> tiled =
         linalg::tileLinalgOp(rewriter, op, options);
@@ -121,7 +185,8 @@ void ParallelizeLoopsPass::runOnOperation() {
       op.emitError("tiling did not produce an scf.parallel");
       return signalPassFailure();
     }
-    parallel->setAttr(BitNetDialect::getParallelGrainAttrName(), rewriter.getI64IntegerAttr(plan->grain));
+    parallel->setAttr(BitNetDialect::getParallelGrainAttrName(),
+                      rewriter.getI64IntegerAttr(plan->grain));
     rewriter.eraseOp(op);
   }
 }

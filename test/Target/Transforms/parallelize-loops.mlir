@@ -1,13 +1,19 @@
-// RUN: bitnet-opt %s --pass-pipeline="builtin.module(func.func(bitnet-parallelize-loops))" | FileCheck %s
-// RUN: bitnet-opt %s --pass-pipeline="builtin.module(func.func(bitnet-parallelize-loops,convert-linalg-to-loops),bitnet-outline-loop-nests)" | FileCheck %s --check-prefix=TASK
-// RUN: bitnet-opt %s --pass-pipeline="builtin.module(func.func(bitnet-parallelize-loops,convert-linalg-to-loops),bitnet-outline-loop-nests,lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts,bitnet-lower-parallel-tasks)" | FileCheck %s --check-prefix=LLVM
-// RUN: bitnet-opt %s --pass-pipeline="builtin.module(func.func(bitnet-parallelize-loops{tile-size=4096 min-chunk-work=1}))" | FileCheck %s --check-prefix=OPTS
+// RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops)" | FileCheck %s
+// RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops,func.func(convert-linalg-to-loops),bitnet-outline-loop-nests)" | FileCheck %s --check-prefix=TASK
+// RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops,func.func(convert-linalg-to-loops),bitnet-outline-loop-nests,lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts,bitnet-lower-parallel-tasks)" | FileCheck %s --check-prefix=LLVM
+// RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops{tile-size=4096 min-chunk-work=1})" | FileCheck %s --check-prefix=OPTS
 
 // A decode step's LM head, loops (b, m, k, n) as bitnet-vectorizable-loop-order
-// leaves them: the batch rows and runs of 1024 of the contiguous n become
-// the tiles, the reduction over k stays whole inside each.
+// leaves them: every k sweeps the tile of n, so n is split into one run per
+// thread of the pool (bitnetParallelWidth at run time), the batch rows into
+// single rows; the reduction over k stays whole inside each tile.
+// CHECK-LABEL: func.func private @bitnetParallelWidth() -> i64
 // CHECK-LABEL: func.func @head
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %{{.*}}) {
+// CHECK: %[[WIDTH:.*]] = call @bitnetParallelWidth() : () -> i64
+// CHECK: %[[W:.*]] = arith.index_cast %[[WIDTH]] : i64 to index
+// CHECK: %[[SPAN:.*]] = arith.ceildivui %{{.*}}, %[[W]] : index
+// CHECK: %[[STEP:.*]] = arith.maxui %[[SPAN]], %{{.*}} : index
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %[[STEP]]) {
 // CHECK: memref.subview %{{.*}}[0, %{{.*}}] [2560, %{{.*}}] [1, 1] : memref<2560x128256xi8> to memref<2560x?xi8
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "parallel"]
 // CHECK: } {bitnet.parallel_grain = 1 : i64}
