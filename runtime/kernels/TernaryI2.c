@@ -124,14 +124,30 @@ static void dotRows(int rows, const uint8_t *const w[kRowTile],
     out[r] = sum8(acc[r]);
 }
 
-/// Prefill: kTokenTile tokens at once, two rows at a time. Each weight block
-/// is unpacked once for all tokens and each activation load serves both
-/// rows: 8 partial accumulators, 2 code and 1 activation register.
+/// Prefill: a row tile's codes are unpacked once into `codes` (row r, block
+/// b, slice i at codes + ((r * blocks + b) * 4 + i) * 32) and serve every
+/// token tile: the inner loop is then loads, byte dot products and adds only.
 #define BITNET_I2_TOKEN_TILES 1
-static void dotRowsTokens(int rows, const uint8_t *const w[kRowTile],
-                          int64_t blocks, const int8_t *const q[kTokenTile],
+static void unpackRows(const uint8_t *const w[kRowTile], int64_t blocks,
+                       uint8_t *codesOut) {
+  for (int r = 0; r < kRowTile; ++r)
+    for (int64_t b = 0; b < blocks; ++b) {
+      __m256i wv = _mm256_loadu_si256((const __m256i *)(w[r] + 32 * b));
+      for (int i = 0; i < 4; ++i)
+        _mm256_storeu_si256(
+            (__m256i *)(codesOut + ((r * blocks + b) * 4 + i) * 32),
+            codes(wv, i));
+    }
+}
+
+/// kTokenTile tokens, two rows at a time: each activation load serves both
+/// rows (8 partial accumulators, 2 code and 1 activation register).
+static void dotRowsTokens(int rows, const uint8_t *unpacked, int64_t blocks,
+                          const int8_t *const q[kTokenTile],
                           int32_t out[kTokenTile][kRowTile]) {
   for (int r0 = 0; r0 < rows; r0 += 2) {
+    const uint8_t *c0Row = unpacked + (int64_t)r0 * blocks * 128;
+    const uint8_t *c1Row = c0Row + blocks * 128;
     __m256i acc[2][kTokenTile];
     for (int r = 0; r < 2; ++r)
       for (int t = 0; t < kTokenTile; ++t)
@@ -142,12 +158,12 @@ static void dotRowsTokens(int rows, const uint8_t *const w[kRowTile],
       for (int r = 0; r < 2; ++r)
         for (int t = 0; t < kTokenTile; ++t)
           part[r][t] = partialZero();
-      for (int64_t b = b0; b < bEnd; ++b) {
-        __m256i w0 = _mm256_loadu_si256((const __m256i *)(w[r0] + 32 * b));
-        __m256i w1 =
-            _mm256_loadu_si256((const __m256i *)(w[r0 + 1] + 32 * b));
+      for (int64_t b = b0; b < bEnd; ++b)
         for (int i = 0; i < 4; ++i) {
-          __m256i c0 = codes(w0, i), c1 = codes(w1, i);
+          __m256i c0 =
+              _mm256_loadu_si256((const __m256i *)(c0Row + b * 128 + 32 * i));
+          __m256i c1 =
+              _mm256_loadu_si256((const __m256i *)(c1Row + b * 128 + 32 * i));
           for (int t = 0; t < kTokenTile; ++t) {
             __m256i qv = _mm256_loadu_si256(
                 (const __m256i *)(q[t] + 128 * b + 32 * i));
@@ -155,7 +171,6 @@ static void dotRowsTokens(int rows, const uint8_t *const w[kRowTile],
             part[1][t] = slice(part[1][t], c1, qv);
           }
         }
-      }
       for (int r = 0; r < 2; ++r)
         for (int t = 0; t < kTokenTile; ++t)
           acc[r][t] = _mm256_add_epi32(acc[r][t], widen(part[r][t]));
@@ -293,6 +308,15 @@ static inline void storeRows(const Job *job, int64_t m, int64_t n, int rows,
 static void runRows(void *opaque, int64_t begin, int64_t end) {
   const Job *job = opaque;
   int64_t tokens = job->q->sizes[0];
+#ifdef BITNET_I2_TOKEN_TILES
+  // Unpacked codes of one row tile (full blocks, then the ragged one).
+  uint8_t *unpacked = NULL;
+  if (tokens >= kTokenTile) {
+    unpacked = malloc((size_t)(kRowTile * (job->fullBlocks + 1) * 128));
+    if (!unpacked)
+      abort();
+  }
+#endif
   for (int64_t n = begin; n < end; n += kRowTile) {
     int rows = end - n < kRowTile ? (int)(end - n) : kRowTile;
     const uint8_t *w[kRowTile];
@@ -311,6 +335,12 @@ static void runRows(void *opaque, int64_t begin, int64_t end) {
       __builtin_prefetch(ahead + off, 0, 2);
     int64_t m = 0;
 #ifdef BITNET_I2_TOKEN_TILES
+    uint8_t *unpackedTail = unpacked + kRowTile * job->fullBlocks * 128;
+    if (unpacked) {
+      unpackRows(w, job->fullBlocks, unpacked);
+      if (job->tails)
+        unpackRows(wTail, 1, unpackedTail);
+    }
     for (; m + kTokenTile <= tokens; m += kTokenTile) {
       int32_t sums[kTokenTile][kRowTile] = {{0}};
       int32_t tail[kTokenTile][kRowTile] = {{0}};
@@ -320,9 +350,9 @@ static void runRows(void *opaque, int64_t begin, int64_t end) {
         qTail[t] = job->tails ? job->tails + (m + t) * BITNET_I2_BLOCK_WEIGHTS
                               : NULL;
       }
-      dotRowsTokens(rows, w, job->fullBlocks, q, sums);
+      dotRowsTokens(rows, unpacked, job->fullBlocks, q, sums);
       if (job->tails)
-        dotRowsTokens(rows, wTail, 1, qTail, tail);
+        dotRowsTokens(rows, unpackedTail, 1, qTail, tail);
       for (int t = 0; t < kTokenTile; ++t)
         storeRows(job, m + t, n, rows, sums[t], tail[t]);
     }
@@ -336,6 +366,9 @@ static void runRows(void *opaque, int64_t begin, int64_t end) {
       storeRows(job, m, n, rows, sums, tail);
     }
   }
+#ifdef BITNET_I2_TOKEN_TILES
+  free(unpacked);
+#endif
 }
 
 void BITNET_I2_ENTRY(const BitNetMemRef2DI8 *q, const BitNetMemRef1DU8 *w,
