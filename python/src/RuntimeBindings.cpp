@@ -39,39 +39,11 @@ struct StatusError {
   std::string message;
 };
 
-/// The functions of Runtime.h, resolved in one library.
+/// The functions of Runtime.h, resolved in one library; the generation ones
+/// (API minor version >= 1) are null in older libraries.
 struct RuntimeApi {
-#define BITNET_API_FN(name) decltype(&::name) name = nullptr;
-  BITNET_API_FN(bitnet_status_code)
-  BITNET_API_FN(bitnet_status_message)
-  BITNET_API_FN(bitnet_status_free)
-  BITNET_API_FN(bitnet_status_code_string)
-  BITNET_API_FN(bitnet_api_version)
-  BITNET_API_FN(bitnet_dtype_string)
-  BITNET_API_FN(bitnet_dtype_size)
-  BITNET_API_FN(bitnet_model_get)
-  BITNET_API_FN(bitnet_model_name)
-  BITNET_API_FN(bitnet_model_target)
-  BITNET_API_FN(bitnet_model_num_inputs)
-  BITNET_API_FN(bitnet_model_num_outputs)
-  BITNET_API_FN(bitnet_model_input_info)
-  BITNET_API_FN(bitnet_model_output_info)
-  BITNET_API_FN(bitnet_context_options_initialize)
-  BITNET_API_FN(bitnet_context_create)
-  BITNET_API_FN(bitnet_context_destroy)
-  BITNET_API_FN(bitnet_context_run)
-  BITNET_API_FN(bitnet_context_output)
-  // Generation (API minor version >= 1): null in older libraries.
-  BITNET_API_FN(bitnet_model_has_kv_cache)
-  BITNET_API_FN(bitnet_session_create)
-  BITNET_API_FN(bitnet_session_destroy)
-  BITNET_API_FN(bitnet_session_reset)
-  BITNET_API_FN(bitnet_session_append)
-  BITNET_API_FN(bitnet_session_length)
-  BITNET_API_FN(bitnet_session_capacity)
-  BITNET_API_FN(bitnet_sampling_options_initialize)
-  BITNET_API_FN(bitnet_sample)
-#undef BITNET_API_FN
+#define BITNET_RUNTIME_FUNCTION(name) decltype(&::name) name = nullptr;
+#include "bitnet-c/RuntimeFunctions.def"
 };
 
 class Library {
@@ -269,39 +241,10 @@ private:
   }
 
   void resolve() {
-#define BITNET_API_FN(name) lookup(api.name, #name);
-    BITNET_API_FN(bitnet_api_version)
-    BITNET_API_FN(bitnet_status_code)
-    BITNET_API_FN(bitnet_status_message)
-    BITNET_API_FN(bitnet_status_free)
-    BITNET_API_FN(bitnet_status_code_string)
-    BITNET_API_FN(bitnet_dtype_string)
-    BITNET_API_FN(bitnet_dtype_size)
-    BITNET_API_FN(bitnet_model_get)
-    BITNET_API_FN(bitnet_model_name)
-    BITNET_API_FN(bitnet_model_target)
-    BITNET_API_FN(bitnet_model_num_inputs)
-    BITNET_API_FN(bitnet_model_num_outputs)
-    BITNET_API_FN(bitnet_model_input_info)
-    BITNET_API_FN(bitnet_model_output_info)
-    BITNET_API_FN(bitnet_context_options_initialize)
-    BITNET_API_FN(bitnet_context_create)
-    BITNET_API_FN(bitnet_context_destroy)
-    BITNET_API_FN(bitnet_context_run)
-    BITNET_API_FN(bitnet_context_output)
-#undef BITNET_API_FN
-#define BITNET_API_FN(name)                                                    \
+#define BITNET_RUNTIME_REQUIRED(name) lookup(api.name, #name);
+#define BITNET_RUNTIME_OPTIONAL(name)                                          \
   api.name = reinterpret_cast<decltype(api.name)>(dlsym(handle, #name));
-    BITNET_API_FN(bitnet_model_has_kv_cache)
-    BITNET_API_FN(bitnet_session_create)
-    BITNET_API_FN(bitnet_session_destroy)
-    BITNET_API_FN(bitnet_session_reset)
-    BITNET_API_FN(bitnet_session_append)
-    BITNET_API_FN(bitnet_session_length)
-    BITNET_API_FN(bitnet_session_capacity)
-    BITNET_API_FN(bitnet_sampling_options_initialize)
-    BITNET_API_FN(bitnet_sample)
-#undef BITNET_API_FN
+#include "bitnet-c/RuntimeFunctions.def"
     uint32_t major = api.bitnet_api_version() >> 16;
     if (major != BITNET_API_VERSION_MAJOR)
       throw StatusError{BITNET_STATUS_INCOMPATIBLE,

@@ -24,30 +24,30 @@ static int fail(const std::string &message) {
 }
 
 int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
-  if (!api.sessionCreate || !api.sample)
+  if (!api.bitnet_session_create || !api.bitnet_sample)
     return fail("this model library predates the generation API (runtime "
                 "minor version 1); recompile it");
   const bitnet_model_t *model = nullptr;
-  if (bitnet_status_t status = api.modelGet(&model))
+  if (bitnet_status_t status = api.bitnet_model_get(&model))
     return fail(api.consume(status));
-  if (!api.modelHasKVCache(model))
+  if (!api.bitnet_model_has_kv_cache(model))
     return fail("--generate needs a decoder compiled with "
                 "'bitnet-compile --kv-cache' (this model has no KV cache)");
   if (!options.hasPrompt)
     return fail("--generate needs --prompt TEXT or --prompt-ids I,J,...");
 
   bitnet_context_options_t contextOptions;
-  api.contextOptionsInitialize(&contextOptions);
+  api.bitnet_context_options_initialize(&contextOptions);
   contextOptions.num_threads = options.threads;
   contextOptions.max_context = options.maxContext;
   bitnet_session_t *session = nullptr;
   if (bitnet_status_t status =
-          api.sessionCreate(model, &contextOptions, &session))
+          api.bitnet_session_create(model, &contextOptions, &session))
     return fail(api.consume(status));
 
   bitnet_tensor_info_t logitsInfo;
-  if (bitnet_status_t status = api.modelOutputInfo(model, 0, &logitsInfo)) {
-    api.sessionDestroy(session);
+  if (bitnet_status_t status = api.bitnet_model_output_info(model, 0, &logitsInfo)) {
+    api.bitnet_session_destroy(session);
     return fail(api.consume(status));
   }
   int64_t vocab = logitsInfo.shape[2];
@@ -57,17 +57,17 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
     for (unsigned char c : options.prompt)
       prompt.push_back(c);
   if (prompt.empty()) {
-    api.sessionDestroy(session);
+    api.bitnet_session_destroy(session);
     return fail("the prompt is empty: generation needs at least one token");
   }
   if (!options.useIds && vocab != 256) {
-    api.sessionDestroy(session);
+    api.bitnet_session_destroy(session);
     return fail("--prompt TEXT needs a byte-level (vocab 256) model; this one "
                 "has " + std::to_string(vocab) + " tokens: use --prompt-ids");
   }
 
   bitnet_sampling_options_t sampling;
-  api.samplingOptionsInitialize(&sampling);
+  api.bitnet_sampling_options_initialize(&sampling);
   sampling.temperature = static_cast<float>(options.temperature);
   sampling.top_k = options.topK;
   sampling.top_p = static_cast<float>(options.topP);
@@ -86,10 +86,10 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
   using Clock = std::chrono::steady_clock;
   auto start = Clock::now();
   bitnet_tensor_t logits;
-  if (bitnet_status_t status = api.sessionAppend(
+  if (bitnet_status_t status = api.bitnet_session_append(
           session, prompt.data(), static_cast<int64_t>(prompt.size()),
           &logits)) {
-    api.sessionDestroy(session);
+    api.bitnet_session_destroy(session);
     return fail(api.consume(status));
   }
   double prefillSeconds =
@@ -101,22 +101,22 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
   while (generated < options.maxNewTokens) {
     int64_t token;
     if (bitnet_status_t status =
-            api.sample(static_cast<const float *>(logits.data), vocab,
+            api.bitnet_sample(static_cast<const float *>(logits.data), vocab,
                        &sampling, &rng, &token)) {
-      api.sessionDestroy(session);
+      api.bitnet_session_destroy(session);
       return fail(api.consume(status));
     }
     emit(token, false);
     ++generated;
     if (generated == options.maxNewTokens)
       break;
-    if (api.sessionLength(session) >= api.sessionCapacity(session)) {
+    if (api.bitnet_session_length(session) >= api.bitnet_session_capacity(session)) {
       contextFull = true;
       break;
     }
     if (bitnet_status_t status =
-            api.sessionAppend(session, &token, 1, &logits)) {
-      api.sessionDestroy(session);
+            api.bitnet_session_append(session, &token, 1, &logits)) {
+      api.bitnet_session_destroy(session);
       return fail(api.consume(status));
     }
   }
@@ -127,7 +127,7 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
   if (contextFull)
     std::fprintf(stderr,
                  "bitnet-run: stopped at the context limit (%lld positions)\n",
-                 static_cast<long long>(api.sessionCapacity(session)));
+                 static_cast<long long>(api.bitnet_session_capacity(session)));
   // Decode speed counts the steps that ran the model (one per token after
   // the first, which comes from the prefill logits).
   std::fprintf(stderr,
@@ -137,7 +137,7 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
                prompt.size() / (prefillSeconds > 0 ? prefillSeconds : 1e-9),
                static_cast<long long>(generated), decodeSeconds * 1e3,
                generated > 1 ? (generated - 1) / decodeSeconds : 0.0);
-  api.sessionDestroy(session);
+  api.bitnet_session_destroy(session);
   return 0;
 }
 

@@ -19,9 +19,12 @@
 namespace bitnet::run {
 
 std::string RuntimeApi::consume(bitnet_status_t status) const {
-  std::string result = std::string(statusCodeString(statusCode(status))) +
-                       ": " + statusMessage(status);
-  statusFree(status);
+  // The members, not the (unlinked) global declarations.
+  std::string result =
+      std::string(this->bitnet_status_code_string(
+          this->bitnet_status_code(status))) +
+      ": " + this->bitnet_status_message(status);
+  this->bitnet_status_free(status);
   return result;
 }
 
@@ -129,10 +132,10 @@ Error openModelLibrary(const std::string &path, RuntimeApi &api) {
     return "cannot load '" + path +
            "': " + (message ? message : "dlopen failed");
   }
-  if (!resolve(handle, "bitnet_api_version", api.apiVersion))
+  if (!resolve(handle, "bitnet_api_version", api.bitnet_api_version))
     return "'" + path +
            "' is not a bitnet model library (no bitnet_api_version symbol)";
-  uint32_t version = api.apiVersion();
+  uint32_t version = api.bitnet_api_version();
   if ((version >> 16) != BITNET_API_VERSION_MAJOR)
     return "'" + path + "' uses bitnet ABI version " +
            std::to_string(version >> 16) + "." +
@@ -140,62 +143,15 @@ Error openModelLibrary(const std::string &path, RuntimeApi &api) {
            ", but this bitnet-run supports " +
            std::to_string(BITNET_API_VERSION_MAJOR) + ".x";
 
-  struct Symbol {
-    const char *name;
-    bool found;
-  };
-  Symbol symbols[] = {
-      {"bitnet_status_code",
-       resolve(handle, "bitnet_status_code", api.statusCode)},
-      {"bitnet_status_message",
-       resolve(handle, "bitnet_status_message", api.statusMessage)},
-      {"bitnet_status_free",
-       resolve(handle, "bitnet_status_free", api.statusFree)},
-      {"bitnet_status_code_string",
-       resolve(handle, "bitnet_status_code_string", api.statusCodeString)},
-      {"bitnet_dtype_size",
-       resolve(handle, "bitnet_dtype_size", api.dtypeSize)},
-      {"bitnet_dtype_string",
-       resolve(handle, "bitnet_dtype_string", api.dtypeString)},
-      {"bitnet_model_get", resolve(handle, "bitnet_model_get", api.modelGet)},
-      {"bitnet_model_name",
-       resolve(handle, "bitnet_model_name", api.modelName)},
-      {"bitnet_model_target",
-       resolve(handle, "bitnet_model_target", api.modelTarget)},
-      {"bitnet_model_num_inputs",
-       resolve(handle, "bitnet_model_num_inputs", api.modelNumInputs)},
-      {"bitnet_model_num_outputs",
-       resolve(handle, "bitnet_model_num_outputs", api.modelNumOutputs)},
-      {"bitnet_model_input_info",
-       resolve(handle, "bitnet_model_input_info", api.modelInputInfo)},
-      {"bitnet_model_output_info",
-       resolve(handle, "bitnet_model_output_info", api.modelOutputInfo)},
-      {"bitnet_context_options_initialize",
-       resolve(handle, "bitnet_context_options_initialize",
-               api.contextOptionsInitialize)},
-      {"bitnet_context_create",
-       resolve(handle, "bitnet_context_create", api.contextCreate)},
-      {"bitnet_context_destroy",
-       resolve(handle, "bitnet_context_destroy", api.contextDestroy)},
-      {"bitnet_context_run",
-       resolve(handle, "bitnet_context_run", api.contextRun)},
-      {"bitnet_context_output",
-       resolve(handle, "bitnet_context_output", api.contextOutput)},
-  };
-  for (const Symbol &symbol : symbols)
-    if (!symbol.found)
-      return "'" + path + "' is an incomplete bitnet model library (no " +
-             symbol.name + " symbol)";
-  // Optional: the generation API of minor version 1.
-  resolve(handle, "bitnet_model_has_kv_cache", api.modelHasKVCache);
-  resolve(handle, "bitnet_session_create", api.sessionCreate);
-  resolve(handle, "bitnet_session_destroy", api.sessionDestroy);
-  resolve(handle, "bitnet_session_append", api.sessionAppend);
-  resolve(handle, "bitnet_session_length", api.sessionLength);
-  resolve(handle, "bitnet_session_capacity", api.sessionCapacity);
-  resolve(handle, "bitnet_sampling_options_initialize",
-          api.samplingOptionsInitialize);
-  resolve(handle, "bitnet_sample", api.sample);
+  const char *missing = nullptr;
+#define BITNET_RUNTIME_REQUIRED(name)                                          \
+  if (!resolve(handle, #name, api.name) && !missing)                           \
+    missing = #name;
+#define BITNET_RUNTIME_OPTIONAL(name) resolve(handle, #name, api.name);
+#include "bitnet-c/RuntimeFunctions.def"
+  if (missing)
+    return "'" + path + "' is an incomplete bitnet model library (no " +
+           missing + " symbol)";
   // The handle stays open for the life of the process.
   return std::nullopt;
 }

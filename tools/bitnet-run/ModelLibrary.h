@@ -21,38 +21,11 @@
 
 namespace bitnet::run {
 
-/// The entry points of Runtime.h, resolved in one library.
+/// The entry points of Runtime.h, resolved in one library; the generation
+/// ones (API minor version >= 1) are null in older libraries.
 struct RuntimeApi {
-  decltype(&bitnet_status_code) statusCode = nullptr;
-  decltype(&bitnet_status_message) statusMessage = nullptr;
-  decltype(&bitnet_status_free) statusFree = nullptr;
-  decltype(&bitnet_status_code_string) statusCodeString = nullptr;
-  decltype(&bitnet_api_version) apiVersion = nullptr;
-  decltype(&bitnet_dtype_size) dtypeSize = nullptr;
-  decltype(&bitnet_dtype_string) dtypeString = nullptr;
-  decltype(&bitnet_model_get) modelGet = nullptr;
-  decltype(&bitnet_model_name) modelName = nullptr;
-  decltype(&bitnet_model_target) modelTarget = nullptr;
-  decltype(&bitnet_model_num_inputs) modelNumInputs = nullptr;
-  decltype(&bitnet_model_num_outputs) modelNumOutputs = nullptr;
-  decltype(&bitnet_model_input_info) modelInputInfo = nullptr;
-  decltype(&bitnet_model_output_info) modelOutputInfo = nullptr;
-  decltype(&bitnet_context_options_initialize) contextOptionsInitialize =
-      nullptr;
-  decltype(&bitnet_context_create) contextCreate = nullptr;
-  decltype(&bitnet_context_destroy) contextDestroy = nullptr;
-  decltype(&bitnet_context_run) contextRun = nullptr;
-  decltype(&bitnet_context_output) contextOutput = nullptr;
-  // Generation sessions (API minor version >= 1); null in older libraries.
-  decltype(&bitnet_model_has_kv_cache) modelHasKVCache = nullptr;
-  decltype(&bitnet_session_create) sessionCreate = nullptr;
-  decltype(&bitnet_session_destroy) sessionDestroy = nullptr;
-  decltype(&bitnet_session_append) sessionAppend = nullptr;
-  decltype(&bitnet_session_length) sessionLength = nullptr;
-  decltype(&bitnet_session_capacity) sessionCapacity = nullptr;
-  decltype(&bitnet_sampling_options_initialize) samplingOptionsInitialize =
-      nullptr;
-  decltype(&bitnet_sample) sample = nullptr;
+#define BITNET_RUNTIME_FUNCTION(name) decltype(&::name) name = nullptr;
+#include "bitnet-c/RuntimeFunctions.def"
 
   /// "CODE: message" for a failed status, which it releases.
   std::string consume(bitnet_status_t status) const;

@@ -278,16 +278,16 @@ struct Model {
 
 Error loadModel(const RuntimeApi &api, const std::string &path, Model &model) {
   model.api = &api;
-  if (bitnet_status_t status = api.modelGet(&model.handle))
+  if (bitnet_status_t status = api.bitnet_model_get(&model.handle))
     return "'" + path + "': " + api.consume(status);
-  model.inputs.resize(api.modelNumInputs(model.handle));
-  model.outputs.resize(api.modelNumOutputs(model.handle));
+  model.inputs.resize(api.bitnet_model_num_inputs(model.handle));
+  model.outputs.resize(api.bitnet_model_num_outputs(model.handle));
   for (size_t i = 0; i < model.inputs.size(); ++i)
-    if (bitnet_status_t status = api.modelInputInfo(
+    if (bitnet_status_t status = api.bitnet_model_input_info(
             model.handle, static_cast<int32_t>(i), &model.inputs[i]))
       return api.consume(status);
   for (size_t i = 0; i < model.outputs.size(); ++i)
-    if (bitnet_status_t status = api.modelOutputInfo(
+    if (bitnet_status_t status = api.bitnet_model_output_info(
             model.handle, static_cast<int32_t>(i), &model.outputs[i]))
       return api.consume(status);
   return std::nullopt;
@@ -295,14 +295,14 @@ Error loadModel(const RuntimeApi &api, const std::string &path, Model &model) {
 
 void printInfo(const Model &model) {
   const RuntimeApi &api = *model.api;
-  std::printf("name: %s\n", api.modelName(model.handle));
-  std::printf("target: %s\n", api.modelTarget(model.handle));
+  std::printf("name: %s\n", api.bitnet_model_name(model.handle));
+  std::printf("target: %s\n", api.bitnet_model_target(model.handle));
   auto printTensors = [&](const char *title,
                           const std::vector<bitnet_tensor_info_t> &infos) {
     std::printf("%s: %zu\n", title, infos.size());
     for (size_t i = 0; i < infos.size(); ++i)
       std::printf("  %zu '%s': %s %s\n", i, infos[i].name,
-                  api.dtypeString(infos[i].dtype),
+                  api.bitnet_dtype_string(infos[i].dtype),
                   formatInfoShape(infos[i]).c_str());
   };
   printTensors("inputs", model.inputs);
@@ -368,11 +368,11 @@ Error runModel(const Options &options, const Model &model,
                std::vector<Tensor> &outputs) {
   const RuntimeApi &api = *model.api;
   bitnet_context_options_t contextOptions;
-  api.contextOptionsInitialize(&contextOptions);
+  api.bitnet_context_options_initialize(&contextOptions);
   contextOptions.num_threads = options.threads;
   bitnet_context_t *context = nullptr;
   if (bitnet_status_t status =
-          api.contextCreate(model.handle, &contextOptions, &context))
+          api.bitnet_context_create(model.handle, &contextOptions, &context))
     return "cannot create a context: " + api.consume(status);
 
   std::vector<bitnet_tensor_t> tensors(inputs.size());
@@ -388,7 +388,7 @@ Error runModel(const Options &options, const Model &model,
   Error error;
   for (int64_t run = 0; run < runs && !error; ++run) {
     auto start = std::chrono::steady_clock::now();
-    bitnet_status_t status = api.contextRun(
+    bitnet_status_t status = api.bitnet_context_run(
         context, tensors.data(), static_cast<int32_t>(tensors.size()));
     auto stop = std::chrono::steady_clock::now();
     if (status)
@@ -399,7 +399,7 @@ Error runModel(const Options &options, const Model &model,
   for (size_t i = 0; i < model.outputs.size() && !error; ++i) {
     bitnet_tensor_t tensor;
     if (bitnet_status_t status =
-            api.contextOutput(context, static_cast<int32_t>(i), &tensor)) {
+            api.bitnet_context_output(context, static_cast<int32_t>(i), &tensor)) {
       error = "cannot read output " + std::to_string(i) + ": " +
               api.consume(status);
       break;
@@ -412,7 +412,7 @@ Error runModel(const Options &options, const Model &model,
     if (tensor.size_bytes)
       out.data.assign(data, data + tensor.size_bytes);
   }
-  api.contextDestroy(context);
+  api.bitnet_context_destroy(context);
   if (error)
     return error;
   if (options.repeat > 0) {
