@@ -2,6 +2,7 @@
 # lit configuration of the bitnet-mlir regression tests.
 
 import os
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -11,7 +12,7 @@ config.name = "BITNET"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".py"]
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
-                   "Unit"]
+                   "lit_sanitizers.py", "Unit"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.bitnet_obj_root, "test")
 
@@ -41,28 +42,15 @@ if os.path.isdir(config.bitnet_models_dir):
     config.available_features.add("shared-models")
 
 # Sanitizer builds (-DBITNET_ENABLE_SANITIZERS, docs/Testing.md): features
-# asan / ubsan / tsan, and the options an instrumented tool needs next to the
-# uninstrumented libMLIR.so unless the caller sets its own:
-# allow_user_poisoning=0 because LLVM's allocators poison memory from inline
-# code in our instrumented objects that libMLIR.so never unpoisons, and
-# detect_leaks=0 because exit-time leak checks only see libMLIR's
-# process-lifetime caches.
-# (getattr: a site config generated before these settings existed.)
-sanitizers = [s for s in getattr(config, "bitnet_sanitizers", "").split(";")
-              if s]
+# asan / ubsan / tsan, and the runtime options of lit_sanitizers.py.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lit_sanitizers import apply_sanitizer_defaults  # noqa: E402
+
+sanitizers = apply_sanitizer_defaults(config)
 for sanitizer, feature in (("address", "asan"), ("undefined", "ubsan"),
                            ("thread", "tsan")):
     if sanitizer in sanitizers:
         config.available_features.add(feature)
-if "address" in sanitizers:
-    config.environment.setdefault("ASAN_OPTIONS",
-                                  "detect_leaks=0:allow_user_poisoning=0")
-    # LLVM 22's symbolizer for the reports (PATH may hold another or none).
-    config.environment.setdefault(
-        "ASAN_SYMBOLIZER_PATH",
-        os.path.join(config.llvm_tools_dir, "llvm-symbolizer"))
-if "undefined" in sanitizers:
-    config.environment.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
 
 tool_dirs = [config.bitnet_tools_dir, config.llvm_tools_dir]
 tools = [
