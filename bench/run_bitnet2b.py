@@ -269,11 +269,12 @@ def main():
     HKV, D = info["kv_heads"], info["head_dim"]
     tern = info["ternary_params"]
     w_tern = tern / 4                      # 2 bits per ternary weight (as packed in model.so)
-    w_head = H * V * 4                     # float32 LM head, read whole per token
+    # LM head, read whole per token: float32, or int8 + a float32 scale per column.
+    w_head = H * V + V * 4 if info.get("head") == "int8pc" else H * V * 4
     w_small = L * (4 * H + 0 * 0) * 4 + L * 7 * 4  # norms (approx.) + scales, negligible
     ctx = a.prompt_len + a.max_new_tokens / 2      # mean cache length during decode
     kv = 2 * L * HKV * D * 4 * ctx                 # float32 K and V read per token
-    per_tok = dict(ternary_2bit=w_tern, head_f32=w_head, kv_f32=kv, other=w_small + H * 4)
+    per_tok = dict(ternary_2bit=w_tern, head=w_head, kv_f32=kv, other=w_small + H * 4)
     res["bytes_per_token"] = per_tok
     tot = sum(per_tok.values())
     res["floor"] = {}

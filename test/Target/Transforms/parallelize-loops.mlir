@@ -6,7 +6,9 @@
 // A decode step's LM head, loops (b, m, k, n) as bitnet-vectorizable-loop-order
 // leaves them: every k sweeps the tile of n, so n is split into one run per
 // thread of the pool (bitnetParallelWidth at run time), the batch rows into
-// single rows; the reduction over k stays whole inside each tile.
+// single rows; the reduction over k stays whole inside each tile, unrolled by
+// 4 into the n loop: each accumulator element is loaded once, takes the four
+// products in k order, and is stored once.
 // CHECK-LABEL: func.func private @bitnetParallelWidth() -> i64
 // CHECK-LABEL: func.func @head
 // CHECK: %[[WIDTH:.*]] = call @bitnetParallelWidth() : () -> i64
@@ -15,7 +17,14 @@
 // CHECK: %[[STEP:.*]] = arith.maxui %[[SPAN]], %{{.*}} : index
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %[[STEP]]) {
 // CHECK: memref.subview %{{.*}}[0, %{{.*}}] [2560, %{{.*}}] [1, 1] : memref<2560x128256xi8> to memref<2560x?xi8
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "parallel"]
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %c2560 step %c4 {
+// CHECK-NEXT: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: memref.load %[[OUT:subview_[0-9]+]][%{{.*}}, %{{.*}}, %[[N:[0-9]+]]] : memref<1x1x?xf32
+// CHECK-NOT: memref.store
+// CHECK-COUNT-4: arith.addf
+// CHECK-NOT: memref.load %[[OUT]]
+// CHECK: memref.store %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}, %[[N]]]
+// CHECK-NEXT: }
 // CHECK: } {bitnet.parallel_grain = 1 : i64}
 // OPTS-LABEL: func.func @head
 // OPTS: } {bitnet.parallel_grain = 1 : i64}
