@@ -58,8 +58,18 @@ def BitNetParallelizeLoops
     tiles every top-level linalg op on buffers whose work is large enough:
     its innermost loop, if parallel and present in every output, into tiles
     of `tile-size` elements, its other parallel loops (that every output
-    reads) into single iterations, and leaves reduction loops whole. The
-    tiles are an `scf.parallel` that `bitnet-outline-loop-nests` turns into
+    reads) into single iterations, and leaves reduction loops whole.
+
+    A contraction that runs its reduction outside the innermost loop (an LM
+    head as (k, n)) sweeps the whole tile of n for every k, so that loop is
+    split instead into one run per thread, sized at run time from the
+    runtime's `bitnetParallelWidth()`: weight rows stream in runs of
+    N / threads elements (one thread: not split). Such a tile is lowered to
+    loops here with k unrolled by 4 (or 2) into the n loop and the
+    accumulator element kept in a register across the copies: one load and
+    store per four products, in the same k order.
+
+    The tiles are an `scf.parallel` that `bitnet-outline-loop-nests` turns into
     a task of the runtime's `bitnetParallelFor`, and carry in
     `bitnet.parallel_grain` how many iterations make a chunk worth a thread.
 
