@@ -46,7 +46,8 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
     return fail(api.consume(status));
 
   bitnet_tensor_info_t logitsInfo;
-  if (bitnet_status_t status = api.bitnet_model_output_info(model, 0, &logitsInfo)) {
+  if (bitnet_status_t status =
+          api.bitnet_model_output_info(model, 0, &logitsInfo)) {
     api.bitnet_session_destroy(session);
     return fail(api.consume(status));
   }
@@ -102,7 +103,7 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
     int64_t token;
     if (bitnet_status_t status =
             api.bitnet_sample(static_cast<const float *>(logits.data), vocab,
-                       &sampling, &rng, &token)) {
+                              &sampling, &rng, &token)) {
       api.bitnet_session_destroy(session);
       return fail(api.consume(status));
     }
@@ -110,7 +111,8 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
     ++generated;
     if (generated == options.maxNewTokens)
       break;
-    if (api.bitnet_session_length(session) >= api.bitnet_session_capacity(session)) {
+    if (api.bitnet_session_length(session) >=
+        api.bitnet_session_capacity(session)) {
       contextFull = true;
       break;
     }

@@ -20,10 +20,9 @@ namespace bitnet::run {
 
 std::string RuntimeApi::consume(bitnet_status_t status) const {
   // The members, not the (unlinked) global declarations.
-  std::string result =
-      std::string(this->bitnet_status_code_string(
-          this->bitnet_status_code(status))) +
-      ": " + this->bitnet_status_message(status);
+  std::string result = std::string(this->bitnet_status_code_string(
+                           this->bitnet_status_code(status))) +
+                       ": " + this->bitnet_status_message(status);
   this->bitnet_status_free(status);
   return result;
 }

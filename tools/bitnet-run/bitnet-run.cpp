@@ -398,8 +398,8 @@ Error runModel(const Options &options, const Model &model,
   }
   for (size_t i = 0; i < model.outputs.size() && !error; ++i) {
     bitnet_tensor_t tensor;
-    if (bitnet_status_t status =
-            api.bitnet_context_output(context, static_cast<int32_t>(i), &tensor)) {
+    if (bitnet_status_t status = api.bitnet_context_output(
+            context, static_cast<int32_t>(i), &tensor)) {
       error = "cannot read output " + std::to_string(i) + ": " +
               api.consume(status);
       break;

@@ -5,9 +5,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Target/Passes.h"
-#include "llvm/ADT/MapVector.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/MapVector.h"
 
 namespace mlir::bitnet {
 #define GEN_PASS_DEF_BITNETLOWERPARALLELTASKS
@@ -23,8 +23,7 @@ static constexpr llvm::StringLiteral kParallelFor = "bitnetParallelFor";
 
 namespace {
 struct LowerParallelTasksPass
-    : mlir::bitnet::impl::BitNetLowerParallelTasksBase<
-          LowerParallelTasksPass> {
+    : mlir::bitnet::impl::BitNetLowerParallelTasksBase<LowerParallelTasksPass> {
   void runOnOperation() override;
 };
 } // namespace
@@ -46,7 +45,8 @@ static LLVM::LLVMFuncOp getOrInsertParallelFor(RewriterBase &rewriter,
 /// `<task>_body(context, begin, end)`: loads the task's arguments from the
 /// record `context` points to (the last two are the call's range start and
 /// end) and runs the task on [start + begin, start + end).
-static LLVM::LLVMFuncOp createBody(RewriterBase &rewriter, LLVM::LLVMFuncOp task,
+static LLVM::LLVMFuncOp createBody(RewriterBase &rewriter,
+                                   LLVM::LLVMFuncOp task,
                                    LLVM::LLVMStructType record) {
   MLIRContext *ctx = task.getContext();
   Location loc = task.getLoc();
@@ -64,9 +64,9 @@ static LLVM::LLVMFuncOp createBody(RewriterBase &rewriter, LLVM::LLVMFuncOp task
   rewriter.setInsertionPointToStart(entry);
   SmallVector<Value> arguments;
   for (auto [i, type] : llvm::enumerate(params)) {
-    Value field = LLVM::GEPOp::create(
-        rewriter, loc, ptr, record, entry->getArgument(0),
-        ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
+    Value field =
+        LLVM::GEPOp::create(rewriter, loc, ptr, record, entry->getArgument(0),
+                            ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
     arguments.push_back(LLVM::LoadOp::create(rewriter, loc, type, field));
   }
   Value start = arguments[arguments.size() - 2];
@@ -136,7 +136,9 @@ void LowerParallelTasksPass::runOnOperation() {
     if (!body)
       body = createBody(rewriter, task, record);
     int64_t grain =
-        cast<IntegerAttr>(task->getAttr(BitNetDialect::getParallelGrainAttrName())).getInt();
+        cast<IntegerAttr>(
+            task->getAttr(BitNetDialect::getParallelGrainAttrName()))
+            .getInt();
     Location loc = call.getLoc();
     Value context = records[call->getParentOfType<LLVM::LLVMFuncOp>()];
 

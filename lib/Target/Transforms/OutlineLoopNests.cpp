@@ -31,7 +31,8 @@ static LogicalResult outlineParallelTask(RewriterBase &rewriter,
                                          scf::ParallelOp parallel,
                                          StringRef name, SymbolTable &symbols,
                                          func::FuncOp parent) {
-  Attribute grain = parallel->getAttr(BitNetDialect::getParallelGrainAttrName());
+  Attribute grain =
+      parallel->getAttr(BitNetDialect::getParallelGrainAttrName());
   Location loc = parallel.getLoc();
   // Collapsing also normalizes: the new loop runs from 0 with step 1. It
   // replaces `parallel` just before the op that followed it.
@@ -57,7 +58,8 @@ static LogicalResult outlineParallelTask(RewriterBase &rewriter,
     else
       arguments.push_back(value);
   }
-  SmallVector<Type> argTypes = llvm::to_vector(ValueRange(arguments).getTypes());
+  SmallVector<Type> argTypes =
+      llvm::to_vector(ValueRange(arguments).getTypes());
   argTypes.append(2, rewriter.getIndexType());
 
   OpBuilder::InsertionGuard guard(rewriter);
@@ -112,18 +114,19 @@ struct OutlineLoopNestsPass
           if (isa<scf::ForOp, scf::ParallelOp>(op) && op.getNumResults() == 0)
             nests.push_back(&op);
       unsigned counter = 0;
+      auto newName = [&] {
+        std::string name;
+        do {
+          name = (func.getSymName() + "_loop" + Twine(counter++)).str();
+        } while (symbols.lookup(name));
+        return name;
+      };
       for (Operation *nest : nests) {
-        auto newName = [&] {
-          std::string name;
-          do {
-            name = (func.getSymName() + "_loop" + Twine(counter++)).str();
-          } while (symbols.lookup(name));
-          return name;
-        };
         auto parallel = dyn_cast<scf::ParallelOp>(nest);
-        if (parallel && parallel->hasAttr(BitNetDialect::getParallelGrainAttrName())) {
-          if (failed(outlineParallelTask(rewriter, parallel, newName(),
-                                         symbols, func))) {
+        if (parallel &&
+            parallel->hasAttr(BitNetDialect::getParallelGrainAttrName())) {
+          if (failed(outlineParallelTask(rewriter, parallel, newName(), symbols,
+                                         func))) {
             nest->emitError("cannot outline this parallel loop as a task");
             return signalPassFailure();
           }

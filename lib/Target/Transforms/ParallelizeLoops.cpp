@@ -10,9 +10,9 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/Dominance.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/CSE.h"
-#include "mlir/IR/PatternMatch.h"
 
 namespace mlir::bitnet {
 #define GEN_PASS_DEF_BITNETPARALLELIZELOOPS
@@ -114,8 +114,8 @@ static std::optional<TilePlan> planTiles(linalg::LinalgOp op, int64_t tileSize,
   // Too little work for a second thread ever to help.
   if (!anySplit || (allStatic && totalWork < 2 * uint64_t(minChunkWork)))
     return std::nullopt;
-  plan.grain = std::max<int64_t>(
-      1, llvm::divideCeil(uint64_t(minChunkWork), tileWork));
+  plan.grain =
+      std::max<int64_t>(1, llvm::divideCeil(uint64_t(minChunkWork), tileWork));
   return plan;
 }
 
@@ -148,10 +148,9 @@ static SmallVector<Value> tileSizeValues(RewriterBase &rewriter,
     if (ranges.empty())
       ranges = op.createLoopRanges(rewriter, loc);
     auto module = op->getParentOfType<ModuleOp>();
-    Value width =
-        func::CallOp::create(rewriter, loc,
-                             getOrInsertParallelWidth(rewriter, module))
-            .getResult(0);
+    Value width = func::CallOp::create(
+                      rewriter, loc, getOrInsertParallelWidth(rewriter, module))
+                      .getResult(0);
     width = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(),
                                        width);
     Value range =
@@ -274,8 +273,8 @@ void ParallelizeLoopsPass::runOnOperation() {
     parallel->setAttr(BitNetDialect::getParallelGrainAttrName(),
                       rewriter.getI64IntegerAttr(plan->grain));
     rewriter.eraseOp(op);
-    if (plan->jamLoop && failed(jamReduction(rewriter, tiled->op,
-                                             *plan->jamLoop)))
+    if (plan->jamLoop &&
+        failed(jamReduction(rewriter, tiled->op, *plan->jamLoop)))
       return signalPassFailure();
   }
 }

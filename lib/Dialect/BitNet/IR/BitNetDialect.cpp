@@ -91,8 +91,8 @@ LogicalResult BitNetDialect::verifyOperationAttribute(Operation *op,
   if (attr.getName() == getParallelGrainAttrName()) {
     auto grain = dyn_cast<IntegerAttr>(attr.getValue());
     if (!grain || !grain.getType().isInteger(64) || grain.getInt() < 1)
-      return op->emitError() << "'" << getParallelGrainAttrName()
-                             << "' must be a positive i64";
+      return op->emitError()
+             << "'" << getParallelGrainAttrName() << "' must be a positive i64";
     return success();
   }
   if (attr.getName() != getTargetAttrName())
