@@ -186,7 +186,7 @@ llvm::Error mlir::bitnet::linkModelLibrary(ArrayRef<char> object,
           llvm::sys::fs::createTemporaryFile("bitnet-model", "o", objectPath))
     return makeError("cannot create a temporary file: " + ec.message());
   auto removeObject =
-      llvm::make_scope_exit([&] { llvm::sys::fs::remove(objectPath); });
+      llvm::scope_exit([&] { llvm::sys::fs::remove(objectPath); });
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(objectPath, ec);
@@ -197,14 +197,27 @@ llvm::Error mlir::bitnet::linkModelLibrary(ArrayRef<char> object,
 
   // Link next to the output, then rename: a failed link leaves no file.
   std::string tmpOutput = (outputPath + ".tmp").str();
-  auto removeTmp =
-      llvm::make_scope_exit([&] { llvm::sys::fs::remove(tmpOutput); });
+  auto removeTmp = llvm::scope_exit([&] { llvm::sys::fs::remove(tmpOutput); });
   std::optional<std::string> libgcc = findLibgcc(multiarch);
-  SmallVector<StringRef> args = {toolchain.lld, "-shared",
-                                 "--build-id=none", "--no-undefined",
-                                 "-z", "noexecstack", "-z", "relro",
-                                 "-z", "now", "--gc-sections",
-                                 "-o", tmpOutput, objectPath, runtime};
+  // Segments 2 MiB aligned in the file and in memory: the weights can then
+  // be mapped with huge pages from the page cache.
+  SmallVector<StringRef> args = {toolchain.lld,
+                                 "-shared",
+                                 "--build-id=none",
+                                 "--no-undefined",
+                                 "-z",
+                                 "noexecstack",
+                                 "-z",
+                                 "relro",
+                                 "-z",
+                                 "now",
+                                 "-z",
+                                 "max-page-size=0x200000",
+                                 "--gc-sections",
+                                 "-o",
+                                 tmpOutput,
+                                 objectPath,
+                                 runtime};
   if (libgcc)
     args.push_back(*libgcc);
   args.append({"--as-needed", *libm, *libc});
@@ -213,7 +226,7 @@ llvm::Error mlir::bitnet::linkModelLibrary(ArrayRef<char> object,
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("bitnet-lld", "log", logPath))
     return makeError("cannot create a temporary file: " + ec.message());
-  auto removeLog = llvm::make_scope_exit([&] { llvm::sys::fs::remove(logPath); });
+  auto removeLog = llvm::scope_exit([&] { llvm::sys::fs::remove(logPath); });
   std::optional<StringRef> redirects[] = {std::nullopt, logPath.str(),
                                           logPath.str()};
   std::string execError;

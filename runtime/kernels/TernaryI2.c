@@ -13,8 +13,9 @@
 //
 // Codes are c = w + 1 ∈ {0, 1, 2}: Σ c·q − Σ q = Σ w·q, and c is unsigned, so
 // unsigned × signed byte dot products (vpmaddubsw, vpdpbusd, vwmaccsu) apply
-// without sign tricks. A ragged last block reads a zero-padded copy of the
-// activations: padding codes are 1, padding activations 0.
+// without sign tricks. The kernels read a copy of the activations, zero-padded
+// to whole blocks (padding codes are 1, padding activations 0) and laid out in
+// the order the variant's block loop reads them (kBlockGroup).
 //
 // Bounds (int8 activations): a 32-byte block contributes at most
 // 128 · 2 · 128 = 32768 per output in magnitude, so 16-bit partial sums hold
@@ -52,7 +53,97 @@ enum { kRowTile = 4, kTokenTile = 4 };
 // 128 · blocks readable activations.
 //===----------------------------------------------------------------------===//
 
-#if VARIANT == VARIANT_x86_64_avx2 || VARIANT == VARIANT_x86_64_avx512vnni
+#if VARIANT == VARIANT_x86_64_avx512vnni
+#include <immintrin.h>
+
+/// Two blocks per 512-bit step: the codes of blocks 2p and 2p + 1 are one
+/// 64-byte load, so the activation copy interleaves them slice by slice
+/// (slice i of block 2p, then of block 2p + 1).
+#define BITNET_I2_BLOCK_GROUP 2
+
+/// The codes of slice i of both blocks of a pair.
+static inline __m512i codePair(__m512i w, int i) {
+  return _mm512_and_si512(_mm512_srli_epi16(w, 2 * i), _mm512_set1_epi8(3));
+}
+
+/// The 64 code bytes of pair p; a lone last block is zero-extended (its
+/// activations are zero past it).
+static inline __m512i loadPair(const uint8_t *w, int64_t p, int64_t blocks) {
+  if (2 * p + 1 < blocks)
+    return _mm512_loadu_si512(w + 64 * p);
+  return _mm512_zextsi256_si512(
+      _mm256_loadu_si256((const __m256i *)(w + 64 * p)));
+}
+
+/// vpdpbusd accumulates four byte products per int32 lane: no overflow for
+/// K < 2^23, so no 16-bit partial sums to flush. Two accumulators per row
+/// halve the dependency chain through the four slices of a pair.
+static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
+                    const int8_t *q, int32_t out[kRowTile]) {
+  (void)rows; // rows past `rows` repeat row 0 (see runRows), not stored
+  __m512i acc[kRowTile][2];
+  for (int r = 0; r < kRowTile; ++r)
+    acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+  int64_t pairs = (blocks + 1) / 2;
+  for (int64_t p = 0; p < pairs; ++p) {
+    __m512i qv[4];
+    for (int i = 0; i < 4; ++i)
+      qv[i] = _mm512_loadu_si512(q + 256 * p + 64 * i);
+    for (int r = 0; r < kRowTile; ++r) {
+      __m512i wv = loadPair(w[r], p, blocks);
+      for (int i = 0; i < 4; ++i)
+        acc[r][i & 1] =
+            _mm512_dpbusd_epi32(acc[r][i & 1], codePair(wv, i), qv[i]);
+    }
+  }
+  for (int r = 0; r < kRowTile; ++r)
+    out[r] = _mm512_reduce_add_epi32(_mm512_add_epi32(acc[r][0], acc[r][1]));
+}
+
+/// Prefill: a row tile's codes are unpacked once, 64 bytes per (row, pair,
+/// slice) at unpacked + ((r * pairs + p) * 4 + i) * 64, the order of the
+/// activation copy, so both walk slices s = 4 p + i at stride 64.
+#define BITNET_I2_TOKEN_TILES 1
+static void unpackRows(const uint8_t *const w[kRowTile], int64_t blocks,
+                       uint8_t *unpacked) {
+  int64_t pairs = (blocks + 1) / 2;
+  for (int r = 0; r < kRowTile; ++r)
+    for (int64_t p = 0; p < pairs; ++p) {
+      __m512i wv = loadPair(w[r], p, blocks);
+      for (int i = 0; i < 4; ++i)
+        _mm512_storeu_si512(unpacked + ((r * pairs + p) * 4 + i) * 64,
+                            codePair(wv, i));
+    }
+}
+
+/// The whole kRowTile x kTokenTile output tile in registers (16 of the 32
+/// zmm), with the tokens' activations in 4 more and one code register: per
+/// slice 8 loads feed 16 vpdpbusd.
+static void dotRowsTokens(int rows, const uint8_t *unpacked, int64_t blocks,
+                          const int8_t *const q[kTokenTile],
+                          int32_t out[kTokenTile][kRowTile]) {
+  (void)rows;
+  int64_t slices = (blocks + 1) / 2 * 4;
+  __m512i acc[kRowTile][kTokenTile];
+  for (int r = 0; r < kRowTile; ++r)
+    for (int t = 0; t < kTokenTile; ++t)
+      acc[r][t] = _mm512_setzero_si512();
+  for (int64_t s = 0; s < slices; ++s) {
+    __m512i qv[kTokenTile];
+    for (int t = 0; t < kTokenTile; ++t)
+      qv[t] = _mm512_loadu_si512(q[t] + 64 * s);
+    for (int r = 0; r < kRowTile; ++r) {
+      __m512i c = _mm512_loadu_si512(unpacked + (r * slices + s) * 64);
+      for (int t = 0; t < kTokenTile; ++t)
+        acc[r][t] = _mm512_dpbusd_epi32(acc[r][t], c, qv[t]);
+    }
+  }
+  for (int r = 0; r < kRowTile; ++r)
+    for (int t = 0; t < kTokenTile; ++t)
+      out[t][r] = _mm512_reduce_add_epi32(acc[r][t]);
+}
+
+#elif VARIANT == VARIANT_x86_64_avx2
 #include <immintrin.h>
 
 static inline int32_t sum8(__m256i v) {
@@ -68,16 +159,6 @@ static inline __m256i codes(__m256i w, int i) {
   return _mm256_and_si256(_mm256_srli_epi16(w, 2 * i), _mm256_set1_epi8(3));
 }
 
-#if VARIANT == VARIANT_x86_64_avx512vnni
-/// Accumulators are int32 lanes; vpdpbusd adds each slice's products in.
-typedef __m256i Partial;
-enum { kFlushBlocks = 1 << 30 };
-static inline Partial partialZero(void) { return _mm256_setzero_si256(); }
-static inline Partial slice(Partial acc, __m256i c, __m256i q) {
-  return _mm256_dpbusd_epi32(acc, c, q);
-}
-static inline __m256i widen(Partial p) { return p; }
-#else
 /// Accumulators are int16 lanes: vpmaddubsw gives c·q + c·q with |.| <= 512
 /// (c <= 2, |q| <= 128), four slices per block 2048, so 16 blocks stay in
 /// [-32768, 32512] exactly; `widen` (vpmaddwd) turns them into int32 lanes.
@@ -92,7 +173,6 @@ static inline Partial slice(Partial acc, __m256i c, __m256i q) {
 static inline __m256i widen(Partial p) {
   return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
 }
-#endif
 
 static void dotRows(int rows, const uint8_t *const w[kRowTile],
                     int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
@@ -278,41 +358,76 @@ static void dotRows(int rows, const uint8_t *const w[kRowTile],
 // The shared driver
 //===----------------------------------------------------------------------===//
 
+#ifndef BITNET_I2_BLOCK_GROUP
+#define BITNET_I2_BLOCK_GROUP 1
+#endif
+/// Blocks the variant's loop reads as one step; the activation copy holds
+/// slice i of the group's blocks side by side (see layoutActivations).
+enum { kBlockGroup = BITNET_I2_BLOCK_GROUP };
+
 typedef struct {
-  const BitNetMemRef2DI8 *q;
   const uint8_t *weights;
   BitNetMemRef2DI32 *acc;
+  int64_t tokens;
   int64_t rows;
   int64_t rowBytes;
-  /// Blocks every row reads from the activations in place.
-  int64_t fullBlocks;
-  /// Per token: Σ_k q, and (K ragged) the zero-padded last block.
+  /// Blocks per row, the ragged last one included.
+  int64_t blocks;
+  /// Per token, actBytes apart: the activations as the block loops read them.
+  const int8_t *acts;
+  int64_t actBytes;
+  /// Per token: Σ_k q.
   const int32_t *qSums;
-  const int8_t *tails;
 } Job;
 
 static const int8_t *tokenRow(const BitNetMemRef2DI8 *q, int64_t m) {
   return q->aligned + q->offset + m * q->strides[0];
 }
 
+/// Copies token m's activations into `out` (actBytes), zero-padded to whole
+/// block groups: slice i (32 columns) of block b goes to
+/// ((b / G) * 4 + i) * 32 G + (b % G) * 32, which for G = 1 is column order.
+/// Returns Σ_k q.
+static int32_t layoutActivations(const BitNetMemRef2DI8 *q, int64_t m,
+                                 int64_t actBytes, int8_t *out) {
+  const int8_t *row = tokenRow(q, m);
+  int64_t cols = q->sizes[1], stride = q->strides[1];
+  int32_t sum = 0;
+  memset(out, 0, (size_t)actBytes);
+  for (int64_t k0 = 0; k0 < cols; k0 += 32) {
+    int64_t b = k0 / BITNET_I2_BLOCK_WEIGHTS,
+            i = k0 % BITNET_I2_BLOCK_WEIGHTS / 32;
+    int8_t *dst = out + ((b / kBlockGroup) * 4 + i) * 32 * kBlockGroup +
+                  (b % kBlockGroup) * 32;
+    int64_t n = cols - k0 < 32 ? cols - k0 : 32;
+    if (stride == 1 || cols == 1)
+      memcpy(dst, row + k0, (size_t)n);
+    else
+      for (int64_t j = 0; j < n; ++j)
+        dst[j] = row[(k0 + j) * stride];
+    for (int64_t j = 0; j < n; ++j)
+      sum += dst[j];
+  }
+  return sum;
+}
+
 /// acc[m, n + r] = block sums - Σ q, for r < rows.
 static inline void storeRows(const Job *job, int64_t m, int64_t n, int rows,
-                             const int32_t *sums, const int32_t *tail) {
+                             const int32_t *sums) {
   BitNetMemRef2DI32 *acc = job->acc;
   int32_t *out = acc->aligned + acc->offset + m * acc->strides[0] +
                  n * acc->strides[1];
   for (int r = 0; r < rows; ++r)
-    out[r * acc->strides[1]] = sums[r] + tail[r] - job->qSums[m];
+    out[r * acc->strides[1]] = sums[r] - job->qSums[m];
 }
 
 static void runRows(void *opaque, int64_t begin, int64_t end) {
   const Job *job = opaque;
-  int64_t tokens = job->q->sizes[0];
 #ifdef BITNET_I2_TOKEN_TILES
-  // Unpacked codes of one row tile (full blocks, then the ragged one).
+  // Unpacked codes of one row tile.
   uint8_t *unpacked = NULL;
-  if (tokens >= kTokenTile) {
-    unpacked = malloc((size_t)(kRowTile * (job->fullBlocks + 1) * 128));
+  if (job->tokens >= kTokenTile) {
+    unpacked = malloc((size_t)(kRowTile * job->actBytes));
     if (!unpacked)
       abort();
   }
@@ -322,9 +437,6 @@ static void runRows(void *opaque, int64_t begin, int64_t end) {
     const uint8_t *w[kRowTile];
     for (int r = 0; r < kRowTile; ++r)
       w[r] = job->weights + (n + (r < rows ? r : 0)) * job->rowBytes;
-    const uint8_t *wTail[kRowTile];
-    for (int r = 0; r < kRowTile; ++r)
-      wTail[r] = w[r] + job->fullBlocks * BITNET_I2_BLOCK_BYTES;
     // A tile's rows are short streams (K / 4 bytes each) that the hardware
     // prefetchers barely learn before they end: fetch the tile four ahead
     // into L2 now. Decode is bound by this stream.
@@ -335,35 +447,22 @@ static void runRows(void *opaque, int64_t begin, int64_t end) {
       __builtin_prefetch(ahead + off, 0, 2);
     int64_t m = 0;
 #ifdef BITNET_I2_TOKEN_TILES
-    uint8_t *unpackedTail = unpacked + kRowTile * job->fullBlocks * 128;
-    if (unpacked) {
-      unpackRows(w, job->fullBlocks, unpacked);
-      if (job->tails)
-        unpackRows(wTail, 1, unpackedTail);
-    }
-    for (; m + kTokenTile <= tokens; m += kTokenTile) {
+    if (unpacked)
+      unpackRows(w, job->blocks, unpacked);
+    for (; m + kTokenTile <= job->tokens; m += kTokenTile) {
       int32_t sums[kTokenTile][kRowTile] = {{0}};
-      int32_t tail[kTokenTile][kRowTile] = {{0}};
-      const int8_t *q[kTokenTile], *qTail[kTokenTile];
-      for (int t = 0; t < kTokenTile; ++t) {
-        q[t] = tokenRow(job->q, m + t);
-        qTail[t] = job->tails ? job->tails + (m + t) * BITNET_I2_BLOCK_WEIGHTS
-                              : NULL;
-      }
-      dotRowsTokens(rows, unpacked, job->fullBlocks, q, sums);
-      if (job->tails)
-        dotRowsTokens(rows, unpackedTail, 1, qTail, tail);
+      const int8_t *q[kTokenTile];
       for (int t = 0; t < kTokenTile; ++t)
-        storeRows(job, m + t, n, rows, sums[t], tail[t]);
+        q[t] = job->acts + (m + t) * job->actBytes;
+      dotRowsTokens(rows, unpacked, job->blocks, q, sums);
+      for (int t = 0; t < kTokenTile; ++t)
+        storeRows(job, m + t, n, rows, sums[t]);
     }
 #endif
-    for (; m < tokens; ++m) {
-      int32_t sums[kRowTile] = {0}, tail[kRowTile] = {0};
-      dotRows(rows, w, job->fullBlocks, tokenRow(job->q, m), sums);
-      if (job->tails)
-        dotRows(rows, wTail, 1, job->tails + m * BITNET_I2_BLOCK_WEIGHTS,
-                tail);
-      storeRows(job, m, n, rows, sums, tail);
+    for (; m < job->tokens; ++m) {
+      int32_t sums[kRowTile] = {0};
+      dotRows(rows, w, job->blocks, job->acts + m * job->actBytes, sums);
+      storeRows(job, m, n, rows, sums);
     }
   }
 #ifdef BITNET_I2_TOKEN_TILES
@@ -376,46 +475,29 @@ void BITNET_I2_ENTRY(const BitNetMemRef2DI8 *q, const BitNetMemRef1DU8 *w,
   int64_t tokens = q->sizes[0], cols = q->sizes[1], rows = acc->sizes[1];
   if (tokens == 0 || rows == 0)
     return;
-  // The block loops read each token's activations as one contiguous row;
-  // anything else (never produced by the compiler today) is copied first.
-  if (q->strides[1] != 1 && cols > 1) {
-    BitNetMemRef2DI8 packed = {NULL, NULL, 0, {tokens, cols}, {cols, 1}};
-    packed.allocated = packed.aligned = malloc((size_t)(tokens * cols));
-    if (!packed.aligned)
-      abort();
-    for (int64_t m = 0; m < tokens; ++m)
-      for (int64_t k = 0; k < cols; ++k)
-        packed.aligned[m * cols + k] = tokenRow(q, m)[k * q->strides[1]];
-    BITNET_I2_ENTRY(&packed, w, acc);
-    free(packed.allocated);
-    return;
-  }
-  Job job = {q, w->aligned + w->offset, acc, rows, bitnetI2RowBytes(cols),
-             cols / BITNET_I2_BLOCK_WEIGHTS, NULL, NULL};
-  int64_t tailCols = cols % BITNET_I2_BLOCK_WEIGHTS;
-  // One allocation for both per-token tables (a few bytes per token).
-  size_t sumBytes = (size_t)tokens * sizeof(int32_t);
-  size_t tailBytes = tailCols ? (size_t)tokens * BITNET_I2_BLOCK_WEIGHTS : 0;
-  char *scratch = malloc(sumBytes + tailBytes);
+  int64_t blocks =
+      (cols + BITNET_I2_BLOCK_WEIGHTS - 1) / BITNET_I2_BLOCK_WEIGHTS;
+  int64_t groups = (blocks + kBlockGroup - 1) / kBlockGroup;
+  Job job = {w->aligned + w->offset,
+             acc,
+             tokens,
+             rows,
+             bitnetI2RowBytes(cols),
+             blocks,
+             NULL,
+             groups * kBlockGroup * BITNET_I2_BLOCK_WEIGHTS,
+             NULL};
+  // One allocation for the copy and the sums (a few bytes per token).
+  size_t actsBytes = (size_t)(tokens * job.actBytes);
+  char *scratch = malloc(actsBytes + (size_t)tokens * sizeof(int32_t));
   if (!scratch)
     abort();
-  int32_t *qSums = (int32_t *)scratch;
-  int8_t *tails = tailCols ? (int8_t *)(scratch + sumBytes) : NULL;
-  for (int64_t m = 0; m < tokens; ++m) {
-    const int8_t *row = tokenRow(q, m);
-    int32_t sum = 0;
-    for (int64_t k = 0; k < cols; ++k)
-      sum += row[k];
-    qSums[m] = sum;
-    if (tails) {
-      int8_t *tail = tails + m * BITNET_I2_BLOCK_WEIGHTS;
-      memset(tail, 0, BITNET_I2_BLOCK_WEIGHTS);
-      for (int64_t k = 0; k < tailCols; ++k)
-        tail[k] = row[job.fullBlocks * BITNET_I2_BLOCK_WEIGHTS + k];
-    }
-  }
+  int8_t *acts = (int8_t *)scratch;
+  int32_t *qSums = (int32_t *)(scratch + actsBytes);
+  for (int64_t m = 0; m < tokens; ++m)
+    qSums[m] = layoutActivations(q, m, job.actBytes, acts + m * job.actBytes);
+  job.acts = acts;
   job.qSums = qSums;
-  job.tails = tails;
   bitnetParallelFor(rows, kRowTile, runRows, &job);
   free(scratch);
 }

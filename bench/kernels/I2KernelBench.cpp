@@ -1,0 +1,186 @@
+//===- I2KernelBench.cpp - Throughput of the int2 microkernels ------------===//
+//-------------===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Google Benchmark of every int2 variant (bitnet/Kernels/Kernels.def) this CPU
+// runs, at the BitNet b1.58 2B projection shapes (N x K: 2560 x 2560, 6912 x
+// 2560, 2560 x 6912), on 1 and 2 threads:
+//   decode/...   1 token: a GEMV streaming its weights from DRAM (each
+//                iteration reads another copy of the matrix, 512 MiB in all)
+//   prefill/...  128 tokens: a GEMM whose weights stay in cache
+// Counters: GMAC/s; for decode also the weight bytes read per second (GB/s)
+// and `floor`, that rate over a plain read of the same buffer measured first
+// in the same run with the same thread count (1.0 = at the memory floor).
+//
+//   build/bin/bitnet-kernel-bench [--benchmark_filter=decode]
+//
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+#include "../../runtime/Internal.h"
+#include "bitnet/Kernels/I2Layout.h"
+}
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+using I2Kernel = void (*)(const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *,
+                          BitNetMemRef2DI32 *);
+
+struct Variant {
+  const char *name;
+  const char *features;
+  I2Kernel entry;
+};
+
+#define BITNET_I2_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
+  extern "C" void _mlir_ciface_bitnet_i2_matmul_##NAME(                        \
+      const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *, BitNetMemRef2DI32 *) \
+      __attribute__((weak));
+#include "bitnet/Kernels/Kernels.def"
+#define BITNET_I2_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
+  {#NAME, FEATURES, _mlir_ciface_bitnet_i2_matmul_##NAME},
+const Variant kVariants[] = {
+#include "bitnet/Kernels/Kernels.def"
+};
+
+constexpr int64_t kDecodeBytes = int64_t(512) << 20;
+
+/// One buffer of packed ternary rows (random codes 0..2), reused by every
+/// benchmark: kDecodeBytes, so decode reads each matrix copy from DRAM.
+const std::vector<uint8_t> &weightPool() {
+  static std::vector<uint8_t> pool = [] {
+    std::vector<uint8_t> bytes(kDecodeBytes);
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    for (auto &byte : bytes) {
+      state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+      uint8_t packed = 0;
+      for (int i = 0; i < 4; ++i)
+        packed |= uint8_t((state >> (8 * i)) % 3) << (2 * i);
+      byte = packed;
+    }
+    return bytes;
+  }();
+  return pool;
+}
+
+/// Sets the pool bitnetParallelFor uses on this thread for one benchmark.
+struct ScopedPool {
+  explicit ScopedPool(int threads)
+      : pool(threads > 1 ? bitnetThreadPoolCreate(threads) : nullptr) {
+    bitnetSetCurrentThreadPool(pool);
+  }
+  ~ScopedPool() {
+    bitnetSetCurrentThreadPool(nullptr);
+    bitnetThreadPoolDestroy(pool);
+  }
+  BitNetThreadPool *pool;
+};
+
+/// GB/s of a read-only pass over the weight pool with `threads` threads, the
+/// best of 5: the floor the decode GEMV is measured against.
+double streamGBps(int threads) {
+  const auto &pool = weightPool();
+  ScopedPool scoped(threads);
+  struct Sum {
+    const uint64_t *words;
+    uint64_t total[64];
+  } sum = {reinterpret_cast<const uint64_t *>(pool.data()), {}};
+  auto body = [](void *arg, int64_t begin, int64_t end) {
+    auto *s = static_cast<Sum *>(arg);
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    for (int64_t i = begin * 4096; i < end * 4096; i += 4) {
+      a += s->words[i], b += s->words[i + 1];
+      c += s->words[i + 2], d += s->words[i + 3];
+    }
+    s->total[begin % 64] += a + b + c + d;
+  };
+  int64_t chunks = kDecodeBytes / 8 / 4096;
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    auto start = std::chrono::steady_clock::now();
+    bitnetParallelFor(chunks, chunks / threads, body, &sum);
+    std::chrono::duration<double> took =
+        std::chrono::steady_clock::now() - start;
+    best = std::max(best, kDecodeBytes / took.count() / 1e9);
+  }
+  benchmark::DoNotOptimize(sum.total);
+  return best;
+}
+
+void runMatmul(benchmark::State &state, I2Kernel kernel, int64_t tokens,
+               int64_t rows, int64_t cols, int threads, double floorGBps) {
+  const auto &pool = weightPool();
+  int64_t matrixBytes = rows * bitnetI2RowBytes(cols);
+  int64_t copies = tokens == 1 ? kDecodeBytes / matrixBytes : 1;
+  std::vector<int8_t> q(tokens * cols);
+  for (size_t i = 0; i < q.size(); ++i)
+    q[i] = int8_t(i * 37 % 255 - 127);
+  std::vector<int32_t> out(tokens * rows);
+  BitNetMemRef2DI8 qRef = {q.data(), q.data(), 0, {tokens, cols}, {cols, 1}};
+  BitNetMemRef2DI32 accRef = {
+      out.data(), out.data(), 0, {tokens, rows}, {rows, 1}};
+  ScopedPool scoped(threads);
+  int64_t copy = 0;
+  for (auto _ : state) {
+    auto *w = const_cast<uint8_t *>(pool.data()) + copy * matrixBytes;
+    BitNetMemRef1DU8 wRef = {w, w, 0, {matrixBytes}, {1}};
+    kernel(&qRef, &wRef, &accRef);
+    benchmark::DoNotOptimize(out.data());
+    copy = (copy + 1) % copies;
+  }
+  double macs = double(tokens) * rows * cols;
+  state.counters["GMAC/s"] = benchmark::Counter(
+      macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  if (tokens == 1) {
+    state.counters["GB/s"] = benchmark::Counter(
+        matrixBytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["stream GB/s"] = floorGBps;
+  }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  benchmark::Initialize(&argc, argv);
+  const int64_t shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}};
+  double floor[3] = {0, streamGBps(1), streamGBps(2)};
+  std::printf("read-only stream over %lld MiB: %.1f GB/s (1 thread), %.1f "
+              "GB/s (2 threads)\n",
+              (long long)(kDecodeBytes >> 20), floor[1], floor[2]);
+  for (const Variant &v : kVariants) {
+    if (!v.entry)
+      continue;
+    if (bitnet_status_t status = bitnetCheckCpuFeatures(v.features)) {
+      bitnet_status_free(status); // this CPU lacks the variant's features
+      continue;
+    }
+    for (int64_t tokens : {int64_t(1), int64_t(128)})
+      for (const auto &shape : shapes)
+        for (int threads : {1, 2}) {
+          std::string name = std::string(tokens == 1 ? "decode/" : "prefill/") +
+                             v.name + "/" + std::to_string(shape[0]) + "x" +
+                             std::to_string(shape[1]) +
+                             "/threads:" + std::to_string(threads);
+          benchmark::RegisterBenchmark(name.c_str(), runMatmul, v.entry, tokens,
+                                       shape[0], shape[1], threads,
+                                       floor[threads])
+              ->UseRealTime()
+              ->Unit(benchmark::kMicrosecond);
+        }
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
