@@ -66,6 +66,9 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   // Clones of results that alias an input or a constant become alloc + copy.
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Deallocation frees at the end of each block; free after the last use
+  // instead, so that later layers reuse the memory.
+  pm.addPass(createBitNetDeallocAfterLastUse());
   if (options.modelInterface)
     pm.addPass(createBitNetGenerateModelInterface(
         {options.entry, options.requiredFeatures}));
