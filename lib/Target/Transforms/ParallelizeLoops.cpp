@@ -202,18 +202,20 @@ static void forwardAccumulator(RewriterBase &rewriter, Block &body) {
 }
 
 /// Lowers the tile `op` of a contraction run as (..., k, n) to loops and
-/// unrolls k by 4 (or 2) into the n loop: each accumulator element then
-/// takes four products in a row, in the same k order, per load and store
-/// instead of one, which divides the accumulator and per-column scale
-/// traffic (an LM head's is 1 MB per k) by four. Exact: every output element
-/// still sums its products in k order, and distinct elements are
-/// independent.
+/// unrolls k by the largest power of two up to `maxFactor` that divides its
+/// trip count into the n loop: each accumulator element then takes that many
+/// products in a row, in the same k order, per load and store instead of
+/// one, which divides the accumulator and per-column scale traffic (an LM
+/// head's is 1 MB per k, more than L2 holds beside the weight stream) by the
+/// factor. Exact: every output element still sums its products in k order,
+/// and distinct elements are independent.
 static LogicalResult jamReduction(RewriterBase &rewriter, linalg::LinalgOp op,
-                                  unsigned loop) {
+                                  unsigned loop, int64_t maxFactor) {
   int64_t trips = op.getStaticLoopRanges()[loop];
   uint64_t factor = 1;
   if (!ShapedType::isDynamic(trips))
-    factor = trips % 4 == 0 ? 4 : trips % 2 == 0 ? 2 : 1;
+    while (2 * factor <= uint64_t(maxFactor) && trips % (2 * factor) == 0)
+      factor *= 2;
   if (factor == 1)
     return success();
   rewriter.setInsertionPoint(op);
@@ -274,7 +276,7 @@ void ParallelizeLoopsPass::runOnOperation() {
                       rewriter.getI64IntegerAttr(plan->grain));
     rewriter.eraseOp(op);
     if (plan->jamLoop &&
-        failed(jamReduction(rewriter, tiled->op, *plan->jamLoop)))
+        failed(jamReduction(rewriter, tiled->op, *plan->jamLoop, jamFactor)))
       return signalPassFailure();
   }
 }

@@ -1,14 +1,14 @@
 // RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops)" | FileCheck %s
 // RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops,func.func(convert-linalg-to-loops),bitnet-outline-loop-nests)" | FileCheck %s --check-prefix=TASK
 // RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops,func.func(convert-linalg-to-loops),bitnet-outline-loop-nests,lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts,bitnet-lower-parallel-tasks)" | FileCheck %s --check-prefix=LLVM
-// RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops{tile-size=4096 min-chunk-work=1})" | FileCheck %s --check-prefix=OPTS
+// RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops{tile-size=4096 min-chunk-work=1 jam-factor=4})" | FileCheck %s --check-prefix=OPTS
 
 // A decode step's LM head, loops (b, m, k, n) as bitnet-vectorizable-loop-order
 // leaves them: every k sweeps the tile of n, so n is split into one run per
 // thread of the pool (bitnetParallelWidth at run time), the batch rows into
 // single rows; the reduction over k stays whole inside each tile, unrolled by
-// 4 into the n loop: each accumulator element is loaded once, takes the four
-// products in k order, and is stored once.
+// 16 (jam-factor) into the n loop: each accumulator element is loaded once,
+// takes the sixteen products in k order, and is stored once.
 // CHECK-LABEL: func.func private @bitnetParallelWidth() -> i64
 // CHECK-LABEL: func.func @head
 // CHECK: %[[WIDTH:.*]] = call @bitnetParallelWidth() : () -> i64
@@ -17,16 +17,17 @@
 // CHECK: %[[STEP:.*]] = arith.maxui %[[SPAN]], %{{.*}} : index
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %[[STEP]]) {
 // CHECK: memref.subview %{{.*}}[0, %{{.*}}] [2560, %{{.*}}] [1, 1] : memref<2560x128256xi8> to memref<2560x?xi8
-// CHECK: scf.for %[[K:.*]] = %{{.*}} to %c2560 step %c4 {
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %c2560 step %c16 {
 // CHECK-NEXT: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: memref.load %[[OUT:subview_[0-9]+]][%{{.*}}, %{{.*}}, %[[N:[0-9]+]]] : memref<1x1x?xf32
 // CHECK-NOT: memref.store
-// CHECK-COUNT-4: arith.addf
+// CHECK-COUNT-16: arith.addf
 // CHECK-NOT: memref.load %[[OUT]]
 // CHECK: memref.store %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}, %[[N]]]
 // CHECK-NEXT: }
 // CHECK: } {bitnet.parallel_grain = 1 : i64}
 // OPTS-LABEL: func.func @head
+// OPTS: scf.for %{{.*}} = %{{.*}} to %c2560 step %c4 {
 // OPTS: } {bitnet.parallel_grain = 1 : i64}
 func.func @head(%x: memref<?x1x2560xf32>, %w: memref<2560x128256xi8>, %g: memref<128256xf32>, %out: memref<?x1x128256xf32>) {
   linalg.generic {
