@@ -1,5 +1,4 @@
 //===- I2KernelBench.cpp - Throughput of the int2 microkernels ------------===//
-//-------------===//
 //
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
