@@ -193,6 +193,12 @@ SizeExpr DimAnalysis::dimOf(Value t, int64_t d) {
   } else if (auto reshape = dyn_cast<tensor::ReshapeOp>(op)) {
     if (auto fe = reshape.getShape().getDefiningOp<tensor::FromElementsOp>())
       r = valueOf(fe.getElements()[d]);
+  } else if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
+    r = valueOf(expand.getMixedOutputShape()[d]);
+  } else if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+    r = SizeExpr::constant(1);
+    for (int64_t s : collapse.getReassociationIndices()[d])
+      r = r * dimOf(collapse.getSrc(), s);
   } else if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
     if (slice.getSourceType().getRank() == type.getRank())
       r = valueOf(slice.getMixedSizes()[d]);

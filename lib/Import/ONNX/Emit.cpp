@@ -588,6 +588,71 @@ Value Importer::emitMatMul(Location loc, Value a, Value bv, bool integer) {
       .getResult(0);
 }
 
+/// A reshape that only inserts or drops unit dims: the other dims keep their
+/// order and sizes (static, or dynamic and provably equal). It becomes
+/// tensor.expand_shape / collapse_shape, which bufferize to views of any
+/// strided buffer, where tensor.reshape needs a contiguous one: a KV cache
+/// window [0, pos) unsqueezed for grouped-query attention would otherwise be
+/// copied out of the cache at every step. Returns null for other reshapes.
+Value Importer::emitUnitDimReshape(Location loc, Value x,
+                                   ArrayRef<int64_t> shape,
+                                   ArrayRef<Value> dynDims) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t srcRank = type.getRank(), dstRank = shape.size();
+  if (srcRank == dstRank || srcRank == 0 || dstRank == 0)
+    return nullptr;
+  // The size of each result dim, as the importer's size analysis sees it.
+  SmallVector<SizeExpr> dstSizes;
+  size_t dynIdx = 0;
+  for (int64_t d : shape)
+    dstSizes.push_back(d == ShapedType::kDynamic
+                           ? dims.valueOf(dynDims[dynIdx++])
+                           : SizeExpr::constant(d));
+  SmallVector<SizeExpr> srcSizes;
+  for (int64_t d = 0; d < srcRank; ++d)
+    srcSizes.push_back(dims.dimOf(x, d));
+  // Group the dims of the higher-rank side around those of the lower-rank
+  // side: each group is unit dims and the one dim equal to its counterpart
+  // (the first match, so a unit counterpart takes a unit dim); trailing unit
+  // dims join the last group.
+  bool expand = dstRank > srcRank;
+  ArrayRef<SizeExpr> wideSizes = expand ? dstSizes : srcSizes;
+  ArrayRef<SizeExpr> narrowSizes = expand ? srcSizes : dstSizes;
+  ArrayRef<int64_t> wideShape = expand ? shape : type.getShape();
+  ArrayRef<int64_t> narrowShape = expand ? type.getShape() : shape;
+  auto isUnit = [&](size_t w) { return wideShape[w] == 1; };
+  auto same = [&](size_t w, size_t n) {
+    return wideSizes[w] == narrowSizes[n] &&
+           ShapedType::isDynamic(wideShape[w]) ==
+               ShapedType::isDynamic(narrowShape[n]);
+  };
+  SmallVector<ReassociationIndices> groups(narrowShape.size());
+  size_t w = 0;
+  for (size_t n = 0; n < narrowShape.size(); ++n) {
+    while (w < wideShape.size() && !same(w, n) && isUnit(w))
+      groups[n].push_back(w++);
+    if (w == wideShape.size() || !same(w, n))
+      return nullptr;
+    groups[n].push_back(w++);
+  }
+  for (; w < wideShape.size(); ++w) {
+    if (!isUnit(w))
+      return nullptr;
+    groups.back().push_back(w);
+  }
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  if (!expand)
+    return tensor::CollapseShapeOp::create(b, loc, resultType, x, groups);
+  SmallVector<OpFoldResult> outputShape;
+  for (int64_t n = 0; n < srcRank; ++n)
+    for (int64_t d : groups[n])
+      outputShape.push_back(shape[d] == ShapedType::kDynamic
+                                ? OpFoldResult(dim(loc, x, n))
+                                : OpFoldResult(b.getIndexAttr(shape[d])));
+  return tensor::ExpandShapeOp::create(b, loc, resultType, x, groups,
+                                       outputShape);
+}
+
 Value Importer::emitReshape(Location loc, Value x, ArrayRef<int64_t> shape,
                             ArrayRef<Value> dynDims) {
   auto type = cast<RankedTensorType>(x.getType());
@@ -602,6 +667,8 @@ Value Importer::emitReshape(Location loc, Value x, ArrayRef<int64_t> shape,
     if (same)
       return x;
   }
+  if (Value view = emitUnitDimReshape(loc, x, shape, dynDims))
+    return view;
   SmallVector<Value> elems;
   size_t dynIdx = 0;
   for (int64_t d : shape) {

@@ -271,6 +271,8 @@ private:
   Value emitMatMul(Location loc, Value a, Value bv, bool integer);
   Value emitReshape(Location loc, Value x, ArrayRef<int64_t> shape,
                     ArrayRef<Value> dynDims);
+  Value emitUnitDimReshape(Location loc, Value x, ArrayRef<int64_t> shape,
+                           ArrayRef<Value> dynDims);
   Value emitBitLinear(Location loc, const BitLinearMatch &m, Value x);
 
   const onnx::ModelProto &model;
