@@ -44,6 +44,9 @@ static FailureOr<Operation *> findLastUse(Value buffer, Block *block,
         return failure(); // might return the buffer under another name
       } else if (isa<memref::ExtractAlignedPointerAsIndexOp>(user)) {
         return failure(); // a raw pointer outlives what we can track
+      } else if (auto store = dyn_cast<memref::StoreOp>(user);
+                 store && store.getValueToStore() == alias) {
+        return failure(); // stored as a value: readable through the slot
       }
       Operation *inBlock = block->findAncestorOpInBlock(*user);
       if (!inBlock)

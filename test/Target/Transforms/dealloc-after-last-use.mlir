@@ -85,3 +85,20 @@ func.func @escapes(%cond: i1, %out: memref<4xf32>, %x: f32) -> (f32, index) {
   memref.dealloc %b : memref<4xf32>
   return %y, %p : f32, index
 }
+
+// -----
+
+// A buffer stored as a value into another memref can be read back through
+// it: its dealloc stays where deallocation put it.
+// CHECK-LABEL: func.func @stored
+// CHECK: memref.store
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: memref.dealloc
+// CHECK-NEXT: return
+func.func @stored(%slot: memref<memref<4xf32>>, %x: f32) -> f32 {
+  %a = memref.alloc() : memref<4xf32>
+  memref.store %a, %slot[] : memref<memref<4xf32>>
+  %y = arith.addf %x, %x : f32
+  memref.dealloc %a : memref<4xf32>
+  return %y : f32
+}
