@@ -121,7 +121,7 @@ double streamGBps(int threads) {
 void runMatmul(benchmark::State &state, I2Kernel kernel, int64_t tokens,
                int64_t rows, int64_t cols, int threads, double floorGBps) {
   const auto &pool = weightPool();
-  int64_t matrixBytes = rows * bitnetI2RowBytes(cols);
+  int64_t matrixBytes = bitnetI2PackedBytes(rows, cols);
   int64_t copies = tokens == 1 ? kDecodeBytes / matrixBytes : 1;
   std::vector<int8_t> q(tokens * cols);
   for (size_t i = 0; i < q.size(); ++i)

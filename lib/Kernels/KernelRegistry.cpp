@@ -12,6 +12,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/Twine.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace mlir::bitnet;
 
@@ -71,19 +73,21 @@ mlir::bitnet::packTernaryI2FromPlain(ArrayRef<uint8_t> plain, int64_t rows,
   if (rows < 0 || cols < 0 ||
       static_cast<int64_t>(plain.size()) != rows * plainRowBytes)
     return std::nullopt;
-  int64_t rowBytes = bitnetI2RowBytes(cols);
   // Code 1 (a zero weight) in every slot, so padding needs no extra pass.
-  SmallVector<uint8_t> packed(rows * rowBytes, 0x55);
+  SmallVector<uint8_t> packed(bitnetI2PackedBytes(rows, cols), 0x55);
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t *src = plain.data() + r * plainRowBytes;
-    uint8_t *dst = packed.data() + r * rowBytes;
-    for (int64_t k = 0; k < cols; ++k) {
-      unsigned code = (src[k / 4] >> (2 * (k % 4))) & 3u;
-      int64_t block = k / BITNET_I2_BLOCK_WEIGHTS;
-      int64_t within = k % BITNET_I2_BLOCK_WEIGHTS;
-      unsigned slot = within / 32, byte = within % 32;
-      uint8_t &out = dst[block * BITNET_I2_BLOCK_BYTES + byte];
-      out = (out & ~(3u << (2 * slot))) | (code << (2 * slot));
+    uint8_t *row = packed.data() + bitnetI2RowOffset(r, cols);
+    for (int64_t k0 = 0; k0 < cols; k0 += BITNET_I2_BLOCK_WEIGHTS) {
+      uint8_t *block = row + bitnetI2BlockInRow(k0 / BITNET_I2_BLOCK_WEIGHTS);
+      int64_t end = std::min<int64_t>(cols - k0, BITNET_I2_BLOCK_WEIGHTS);
+      for (int64_t within = 0; within < end; ++within) {
+        int64_t k = k0 + within;
+        unsigned code = (src[k / 4] >> (2 * (k % 4))) & 3u;
+        unsigned shift = 2 * (within / BITNET_I2_BLOCK_BYTES);
+        uint8_t &out = block[within % BITNET_I2_BLOCK_BYTES];
+        out = (out & ~(3u << shift)) | (code << shift);
+      }
     }
   }
   return packed;

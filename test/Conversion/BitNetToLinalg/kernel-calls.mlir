@@ -12,7 +12,7 @@
 // CHECK: %[[Q2:.+]] = tensor.collapse_shape %[[Q]] {{\[}}[0, 1], [2]] : tensor<?x?x8xi8> into tensor<?x8xi8>
 // CHECK: %[[QB:.+]] = bufferization.to_buffer %[[Q2]] read_only
 // CHECK: %[[QC:.+]] = memref.cast %[[QB]] : memref<?x8xi8, strided<[?, ?], offset: ?>> to memref<?x?xi8, strided<[?, ?], offset: ?>>
-// CHECK: %[[W:.+]] = arith.constant dense_resource<w_i2> : tensor<96xi8>
+// CHECK: %[[W:.+]] = arith.constant dense_resource<w_i2> : tensor<256xi8>
 // CHECK: %[[WB:.+]] = bufferization.to_buffer %[[W]] read_only
 // CHECK: %[[WC:.+]] = memref.cast %[[WB]]
 // CHECK: %[[B:.+]] = tensor.dim %[[Q]], %c0
@@ -24,7 +24,7 @@
 // CHECK: %[[R:.+]] = bufferization.to_tensor %[[ACC]] restrict writable : memref<?x?x3xi32> to tensor<?x?x3xi32>
 // CHECK: return %[[R]]
 func.func @batched(%q: tensor<?x?x8xi8>) -> tensor<?x?x3xi32> {
-  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w_i2> : tensor<96xi8>> {kernel = "i2.x86_64_avx2"} : tensor<?x?x8xi8>
+  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w_i2> : tensor<256xi8>> {kernel = "i2.x86_64_avx2"} : tensor<?x?x8xi8>
   return %a : tensor<?x?x3xi32>
 }
 
@@ -35,13 +35,13 @@ func.func @batched(%q: tensor<?x?x8xi8>) -> tensor<?x?x3xi32> {
 // CHECK: memref.expand_shape %[[ACC]] {{\[}}[0, 1]] output_shape [1, 3] : memref<3xi32> into memref<1x3xi32>
 // CHECK: call @bitnet_i2_matmul_x86_64_avx2
 func.func @vector(%q: tensor<8xi8>) -> tensor<3xi32> {
-  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w_i2> : tensor<96xi8>> {kernel = "i2.x86_64_avx2"} : tensor<8xi8>
+  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w_i2> : tensor<256xi8>> {kernel = "i2.x86_64_avx2"} : tensor<8xi8>
   return %a : tensor<3xi32>
 }
 {-#
   dialect_resources: {
     builtin: {
-      w_i2: "0x01000000565556565656565655555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555"
+      w_i2: "0x0100000056555656565656565555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555"
     }
   }
 #-}

@@ -239,7 +239,7 @@ func.func @ternary_plain_bytes_ragged(%q: tensor<2x9xi8>) {
 // -----
 
 func.func @ternary_i2_bytes(%q: tensor<2x8xi8>) {
-  // expected-error @+1 {{layout i2 of a 3x8 matrix needs 96 bytes, got 6}}
+  // expected-error @+1 {{layout i2 of a 3x8 matrix needs 256 bytes, got 6}}
   %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<6xi8>> : tensor<2x8xi8>
   return
 }
@@ -973,7 +973,7 @@ func.func @ternary_too_many_rows(%q: tensor<2x8xi8>) {
 
 func.func @ternary_matmul_unknown_kernel(%q: tensor<2x8xi8>) {
   // expected-error @+1 {{'bitnet.ternary_matmul' op unknown kernel 'i2.pdp11'}}
-  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<96xi8>> {kernel = "i2.pdp11"} : tensor<2x8xi8>
+  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<256xi8>> {kernel = "i2.pdp11"} : tensor<2x8xi8>
   return
 }
 
@@ -989,6 +989,6 @@ func.func @ternary_matmul_kernel_plain_layout(%q: tensor<2x8xi8>) {
 
 func.func @ternary_matmul_i2_without_kernel(%q: tensor<2x8xi8>) {
   // expected-error @+1 {{'bitnet.ternary_matmul' op a weight in the i2 layout needs a kernel (the reference reads plain)}}
-  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<96xi8>> : tensor<2x8xi8>
+  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<256xi8>> : tensor<2x8xi8>
   return
 }

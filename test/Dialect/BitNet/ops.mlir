@@ -141,10 +141,10 @@ func.func @ternary_matmul(%q: tensor<2x5x8xi8>) -> tensor<2x5x3xi32> {
 // and the registered variant that reads it.
 // CHECK-LABEL: func.func @ternary_matmul_kernel_act_bits
 // CHECK-SAME: (%[[Q:.+]]: tensor<?x8xi8>)
-// CHECK: %[[A:.+]] = bitnet.ternary_matmul %[[Q]], <3x8, i2, scales = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<3xf32>, data = dense_resource<w3x8i2> : tensor<96xi8>> {act_bits = 4 : i64, kernel = "i2.x86_64_avx2"} : tensor<?x8xi8>
+// CHECK: %[[A:.+]] = bitnet.ternary_matmul %[[Q]], <3x8, i2, scales = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<3xf32>, data = dense_resource<w3x8i2> : tensor<256xi8>> {act_bits = 4 : i64, kernel = "i2.x86_64_avx2"} : tensor<?x8xi8>
 // CHECK: return %[[A]] : tensor<?x3xi32>
 func.func @ternary_matmul_kernel_act_bits(%q: tensor<?x8xi8>) -> tensor<?x3xi32> {
-  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<[1.0, 2.0, 3.0]> : tensor<3xf32>, data = dense_resource<w3x8i2> : tensor<96xi8>> {act_bits = 4 : i64, kernel = "i2.x86_64_avx2"} : tensor<?x8xi8>
+  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<[1.0, 2.0, 3.0]> : tensor<3xf32>, data = dense_resource<w3x8i2> : tensor<256xi8>> {act_bits = 4 : i64, kernel = "i2.x86_64_avx2"} : tensor<?x8xi8>
   return %a : tensor<?x3xi32>
 }
 

@@ -62,14 +62,13 @@ static uint32_t next32(void) {
 
 /// The i2 layout of W[rows, cols] (values in {-1, 0, 1}).
 static uint8_t *packI2(const int8_t *w, int64_t rows, int64_t cols) {
-  int64_t rowBytes = bitnetI2RowBytes(cols);
-  uint8_t *packed = malloc((size_t)(rows * rowBytes) + 1);
-  memset(packed, 0x55, (size_t)(rows * rowBytes));
+  int64_t bytes = bitnetI2PackedBytes(rows, cols);
+  uint8_t *packed = malloc((size_t)bytes + 1);
+  memset(packed, 0x55, (size_t)bytes);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t k = 0; k < cols; ++k) {
-      int64_t within = k % 128;
-      uint8_t *byte = packed + r * rowBytes + k / 128 * 32 + within % 32;
-      unsigned shift = 2 * (unsigned)(within / 32);
+      uint8_t *byte = packed + bitnetI2CodeByte(r, k, cols);
+      unsigned shift = 2 * (unsigned)(k % 128 / 32);
       *byte = (uint8_t)((*byte & ~(3u << shift)) |
                         ((unsigned)(w[r * cols + k] + 1) << shift));
     }
@@ -93,8 +92,8 @@ static int runCase(const Variant *v, int64_t tokens, int64_t cols,
   memset(acc, 0x7f, (size_t)(tokens * rows) * sizeof(int32_t));
 
   BitNetMemRef2DI8 q = {qData, qData, 0, {tokens, cols}, {rowStride, colStride}};
-  BitNetMemRef1DU8 wRef = {packed, packed, 0, {rows * bitnetI2RowBytes(cols)},
-                           {1}};
+  BitNetMemRef1DU8 wRef = {
+      packed, packed, 0, {bitnetI2PackedBytes(rows, cols)}, {1}};
   BitNetMemRef2DI32 accRef = {acc, acc, 0, {tokens, rows}, {rows, 1}};
   v->entry(&q, &wRef, &accRef);
 

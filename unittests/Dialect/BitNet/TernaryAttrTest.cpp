@@ -92,9 +92,14 @@ TEST_F(TernaryAttrTest, RejectsBadScales) {
 }
 
 TEST_F(TernaryAttrTest, KernelLayoutSizes) {
-  // i2: 128-weight blocks of 32 bytes per row; lut: 5 bits per 3 weights.
-  SmallVector<uint8_t> i2(2 * 2 * 32, 0);
+  // i2: tiles of 4 rows, each row whole 64-byte units of 256 weights;
+  // lut: 5 bits per 3 weights.
+  SmallVector<uint8_t> i2(4 * 64, 0);
   EXPECT_EQ(verify(2, 130, TernaryLayout::i2, scales({1.0f}), blob(i2)), "");
+  SmallVector<uint8_t> i2TwoTiles(2 * 4 * 2 * 64, 0);
+  EXPECT_EQ(verify(5, 257, TernaryLayout::i2, scales({1.0f}), blob(i2TwoTiles)),
+            "");
+  EXPECT_NE(verify(5, 257, TernaryLayout::i2, scales({1.0f}), blob(i2)), "");
   SmallVector<uint8_t> lut(1 * (22 + 6), 0); // 44 groups of 3 for K = 130
   EXPECT_EQ(verify(1, 130, TernaryLayout::lut, scales({1.0f}), blob(lut)), "");
 }

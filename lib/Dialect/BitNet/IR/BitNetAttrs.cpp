@@ -95,7 +95,7 @@ static int64_t getPackedBytes(TernaryLayout layout, int64_t rows,
   case TernaryLayout::plain:
     return rows * TernaryAttr::getPlainRowBytes(cols);
   case TernaryLayout::i2:
-    return rows * bitnetI2RowBytes(cols);
+    return bitnetI2PackedBytes(rows, cols);
   case TernaryLayout::lut: {
     // Groups of 3 weights: a 4-bit pattern index (two per byte) plus a sign
     // bit (eight per byte) per group; 5 bits per 3 weights.

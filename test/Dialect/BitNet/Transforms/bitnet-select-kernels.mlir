@@ -6,13 +6,14 @@
 // RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernels='kernel=lut' -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
 
 // The weight is repacked into the i2 layout (128 columns per 32-byte block,
-// byte j holding columns j, 32 + j, 64 + j, 96 + j): row 0 = codes
-// 2 1 2 2 2 2 2 2 (w = 1 0 1 1 1 1 1 1), rows 1, 2 = zero weights. A weight
-// used twice is packed once.
+// byte j holding columns j, 32 + j, 64 + j, 96 + j; tiles of 4 rows, each
+// row's blocks in 64-byte units): row 0 = codes 2 1 2 2 2 2 2 2
+// (w = 1 0 1 1 1 1 1 1), rows 1, 2 and the tile's padding row 3 = zero
+// weights (code 1, bytes 0x55). A weight used twice is packed once.
 // AVX2-LABEL: func.func @x86
-// AVX2: %[[A:.+]] = bitnet.ternary_matmul %{{.+}}, <3x8, i2, scales = dense<5.000000e-01> : tensor<1xf32>, data = dense_resource<w_i2> : tensor<96xi8>> {kernel = "i2.x86_64_avx2"}
-// AVX2: %[[B:.+]] = bitnet.ternary_matmul %{{.+}}, <3x8, i2, {{.+}} data = dense_resource<w_i2> : tensor<96xi8>> {act_bits = 4 : i64, kernel = "i2.x86_64_avx2"}
-// AVX2: w_i2: "0x01000000565556565656565655555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555"
+// AVX2: %[[A:.+]] = bitnet.ternary_matmul %{{.+}}, <3x8, i2, scales = dense<5.000000e-01> : tensor<1xf32>, data = dense_resource<w_i2> : tensor<256xi8>> {kernel = "i2.x86_64_avx2"}
+// AVX2: %[[B:.+]] = bitnet.ternary_matmul %{{.+}}, <3x8, i2, {{.+}} data = dense_resource<w_i2> : tensor<256xi8>> {act_bits = 4 : i64, kernel = "i2.x86_64_avx2"}
+// AVX2: w_i2: "0x0100000056555656565656565555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555"
 // BASE: kernel = "i2.x86_64_generic"
 // VNNI: kernel = "i2.x86_64_avx512vnni"
 // REF-NOT: kernel =

@@ -99,8 +99,9 @@ def BitNet_TernaryAttr : BitNet_Attr<"Ternary", "ternary"> {
       the least significant bits; every row starts on a new byte, so the blob
       has `N * ceil(K / 4)` bytes.
     * `i2`, `lut` — kernel layouts produced by weight packing. Their byte
-      counts are defined by the kernel registry; the reference lowering only
-      reads `plain`.
+      counts are defined by the kernel layouts (`i2`: tiles of 4 rows
+      interleaved in 64-byte units, `bitnet/Kernels/I2Layout.h`); the
+      reference lowering only reads `plain`.
 
     ```mlir
     #bitnet.ternary<40x96, plain, scales = dense<0.0807> : tensor<1xf32>,
