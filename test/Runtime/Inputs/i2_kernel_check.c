@@ -121,7 +121,8 @@ static int runCase(const Variant *v, int64_t tokens, int64_t cols,
 }
 
 static int checkVariant(const Variant *v) {
-  static const int64_t kTokens[] = {1, 2, 5};
+  // 5 and 7 tokens: a token tile plus a remainder for tiles of 4 and of 6.
+  static const int64_t kTokens[] = {1, 2, 5, 7};
   static const int64_t kCols[] = {1, 3, 31, 127, 128, 129, 255, 256, 300, 640};
   static const int64_t kRows[] = {1, 3, 4, 5, 9, 64};
   int cases = 0;
