@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "bitnet/Dialect/BitNet/IR/TernaryPacking.h"
 #include "bitnet/Kernels/KernelRegistry.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -23,21 +24,6 @@ using namespace mlir;
 using namespace mlir::bitnet;
 
 namespace {
-
-/// The plain layout of `codes` (rows x cols, values 0..2): four codes per
-/// byte, low bits first, every row starting on a new byte.
-SmallVector<uint8_t> toPlain(ArrayRef<uint8_t> codes, int64_t rows,
-                             int64_t cols) {
-  int64_t rowBytes = (cols + 3) / 4;
-  SmallVector<uint8_t> plain(rows * rowBytes, 0x55);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t k = 0; k < cols; ++k) {
-      uint8_t &byte = plain[r * rowBytes + k / 4];
-      unsigned shift = 2 * (k % 4);
-      byte = (byte & ~(3u << shift)) | (codes[r * cols + k] << shift);
-    }
-  return plain;
-}
 
 /// Tiles of 4 rows; a row is ceil(cols / 256) units of 64 bytes (blocks 2u
 /// and 2u + 1 of 32 bytes); unit u of a tile holds rows 0..3 in turn. In a
@@ -63,11 +49,14 @@ TEST(I2Packing, MatchesTheDocumentedLayout) {
                             {5, 257},
                             {9, 640},
                             {8, 6912 / 8}}) {
-    SmallVector<uint8_t> codes(rows * cols);
-    for (uint8_t &c : codes)
-      c = rng() % 3;
+    SmallVector<int8_t> w(rows * cols);
+    for (int8_t &v : w)
+      v = static_cast<int8_t>(rng() % 3) - 1;
+    // The plain form the raiser produces (tested in TernaryPackingTest).
+    std::optional<SmallVector<uint8_t>> plain = packTernaryPlain(w, rows, cols);
+    ASSERT_TRUE(plain);
     std::optional<SmallVector<uint8_t>> packed =
-        packTernaryI2FromPlain(toPlain(codes, rows, cols), rows, cols);
+        packTernaryI2FromPlain(*plain, rows, cols);
     ASSERT_TRUE(packed);
     int64_t tiles = (rows + 3) / 4, units = (cols + 255) / 256;
     ASSERT_EQ(static_cast<int64_t>(packed->size()), tiles * 4 * units * 64)
@@ -79,7 +68,8 @@ TEST(I2Packing, MatchesTheDocumentedLayout) {
       for (int64_t k = 0; k < cols; ++k) {
         Position pos = documentedPosition(r, k, cols);
         uint8_t &byte = expected[pos.byte];
-        byte = (byte & ~(3u << pos.shift)) | (codes[r * cols + k] << pos.shift);
+        byte =
+            (byte & ~(3u << pos.shift)) | ((w[r * cols + k] + 1) << pos.shift);
       }
     EXPECT_EQ(*packed, expected) << rows << "x" << cols;
   }
