@@ -154,6 +154,143 @@ static void dotRowsTokens(int rows, const uint8_t *unpacked, int64_t blocks,
       out[t][r] = _mm512_reduce_add_epi32(acc[r][t]);
 }
 
+/// Prefill with the rows in the lanes (tokens >= kLaneMinTokens), the layout
+/// of VNNI GEMM tiles (as mmt4d's): an unpacked code vector holds 4
+/// consecutive columns of 16 rows, one row per 32-bit lane, and meets the
+/// same 4 activations of a token broadcast to every lane, so a vpdpbusd adds
+/// to 16 outputs and no horizontal sum is left. A tile is kLaneRegs x 16 rows
+/// by up to kLaneTokens tokens (24 of the 32 zmm), per step 2 code loads and
+/// 12 broadcasts for 24 vpdpbusd. The activations of a token tile are
+/// interleaved by step (laneInterleave), so that one pointer with constant
+/// offsets reaches all 12 broadcasts.
+#define BITNET_I2_LANE_GEMM 1
+enum { kLaneRegs = 2, kLaneRows = 16 * kLaneRegs, kLaneTokens = 12 };
+/// Below this many tokens, unpacking a row group into lanes costs more than
+/// it saves: the per-row tiles above run instead.
+enum { kLaneMinTokens = 8 };
+
+/// Transposes 16 x 16 dwords: afterwards r[d] lane i is what r[i] lane d was.
+static inline void transpose16(__m512i r[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  // r[4 g + c], 128-bit lane L: rows 4 g .. 4 g + 3 at dword 4 L + c.
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+    r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+    r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+    r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+  }
+  // A 4 x 4 transpose of 128-bit lanes across r[c], r[4 + c], ... .
+  for (int c = 0; c < 4; ++c) {
+    __m512i lo0 = _mm512_shuffle_i32x4(r[c], r[4 + c], 0x44);
+    __m512i hi0 = _mm512_shuffle_i32x4(r[c], r[4 + c], 0xee);
+    __m512i lo1 = _mm512_shuffle_i32x4(r[8 + c], r[12 + c], 0x44);
+    __m512i hi1 = _mm512_shuffle_i32x4(r[8 + c], r[12 + c], 0xee);
+    t[c] = _mm512_shuffle_i32x4(lo0, lo1, 0x88);
+    t[4 + c] = _mm512_shuffle_i32x4(lo0, lo1, 0xdd);
+    t[8 + c] = _mm512_shuffle_i32x4(hi0, hi1, 0x88);
+    t[12 + c] = _mm512_shuffle_i32x4(hi0, hi1, 0xdd);
+  }
+  for (int i = 0; i < 16; ++i)
+    r[i] = t[i];
+}
+
+/// Unpacks rows n0 .. n0 + 16 regs - 1 into lane vectors: step p (columns
+/// 4 p .. 4 p + 3) of register z at out + (p * regs + z) * 64. Rows past the
+/// packed ones read the last packed row; their outputs are not stored.
+static void laneUnpack(const uint8_t *weights, int64_t rows, int64_t cols,
+                       int64_t n0, int regs, int64_t units, uint8_t *out) {
+  int64_t lastRow = (rows + kRowTile - 1) / kRowTile * kRowTile - 1;
+  const __m512i mask = _mm512_set1_epi8(3);
+  for (int z = 0; z < regs; ++z) {
+    const uint8_t *row[16];
+    for (int r = 0; r < 16; ++r) {
+      int64_t n = n0 + 16 * z + r;
+      row[r] = weights + bitnetI2RowOffset(n < lastRow ? n : lastRow, cols);
+    }
+    for (int64_t u = 0; u < units; ++u) {
+      // v[r]: row r's unit u, 64 bytes = blocks 2 u and 2 u + 1.
+      __m512i v[16];
+      for (int r = 0; r < 16; ++r)
+        v[r] = _mm512_loadu_si512(row[r] + bitnetI2BlockInRow(2 * u));
+      transpose16(v);
+      // v[d] lane r: bytes 4 d .. 4 d + 3 of row r's unit, whose slice-i
+      // codes are columns 128 b + 32 i + 4 (d % 8) + 0..3, b = 2 u + d / 8:
+      // step 32 b + 8 i + d % 8.
+      for (int d = 0; d < 16; ++d)
+        for (int i = 0; i < 4; ++i) {
+          int64_t p = 32 * (2 * u + d / 8) + 8 * i + d % 8;
+          _mm512_storeu_si512(
+              out + (p * regs + z) * 64,
+              _mm512_and_si512(_mm512_srli_epi32(v[d], 2 * i), mask));
+        }
+    }
+  }
+}
+
+/// Moves token t (of its tile) from column order (`row`, steps dwords) to
+/// dword t of each step of the tile's interleaved copy.
+static void laneInterleave(const int8_t *row, int64_t steps, int t,
+                           int8_t *tile) {
+  for (int64_t p = 0; p < steps; ++p)
+    memcpy(tile + (p * kLaneTokens + t) * 4, row + 4 * p, 4);
+}
+
+/// acc[z][t] lane r = Σ over `steps` of codes · q[t], for T tokens and
+/// `regs` registers of rows; always inlined with constant T and regs.
+static inline __attribute__((always_inline)) void
+laneTile(int T, int regs, const uint8_t *codes, int64_t steps, const int8_t *q,
+         int32_t out[kLaneTokens][kLaneRows]) {
+  __m512i acc[kLaneRegs][kLaneTokens];
+  for (int z = 0; z < regs; ++z)
+    for (int t = 0; t < T; ++t)
+      acc[z][t] = _mm512_setzero_si512();
+  for (int64_t p = 0; p < steps; ++p) {
+    __m512i c[kLaneRegs];
+    for (int z = 0; z < regs; ++z)
+      c[z] = _mm512_loadu_si512(codes + (p * regs + z) * 64);
+    for (int t = 0; t < T; ++t) {
+      int32_t four;
+      memcpy(&four, q + (p * kLaneTokens + t) * 4, sizeof(four));
+      __m512i qv = _mm512_set1_epi32(four);
+      for (int z = 0; z < regs; ++z)
+        acc[z][t] = _mm512_dpbusd_epi32(acc[z][t], c[z], qv);
+    }
+  }
+  for (int z = 0; z < regs; ++z)
+    for (int t = 0; t < T; ++t)
+      _mm512_storeu_si512(out[t] + 16 * z, acc[z][t]);
+}
+
+#define BITNET_LANE_CASE(T, REGS)                                              \
+  case T:                                                                      \
+    laneTile(T, REGS, codes, steps, q, out);                                   \
+    break;
+#define BITNET_LANE_CASES(REGS)                                                \
+  BITNET_LANE_CASE(1, REGS)                                                    \
+  BITNET_LANE_CASE(2, REGS) BITNET_LANE_CASE(3, REGS)                          \
+      BITNET_LANE_CASE(4, REGS) BITNET_LANE_CASE(5, REGS)                      \
+          BITNET_LANE_CASE(6, REGS) BITNET_LANE_CASE(7, REGS)                  \
+              BITNET_LANE_CASE(8, REGS) BITNET_LANE_CASE(9, REGS)              \
+                  BITNET_LANE_CASE(10, REGS) BITNET_LANE_CASE(11, REGS)        \
+                      BITNET_LANE_CASE(12, REGS)
+
+/// out[t][r] = Σ_k q[t][k] · code(n0 + r, k) for `tokens` <= kLaneTokens
+/// interleaved at `q`.
+static void laneTiles(int tokens, int regs, const uint8_t *codes, int64_t steps,
+                      const int8_t *q, int32_t out[kLaneTokens][kLaneRows]) {
+  if (regs == kLaneRegs) {
+    switch (tokens) { BITNET_LANE_CASES(2) }
+  } else {
+    switch (tokens) { BITNET_LANE_CASES(1) }
+  }
+}
+#undef BITNET_LANE_CASES
+#undef BITNET_LANE_CASE
+
 #elif VARIANT == VARIANT_x86_64_avx2
 #include <immintrin.h>
 
@@ -396,6 +533,8 @@ typedef struct {
   int64_t actBytes;
   /// Per token: Σ_k q.
   const int32_t *qSums;
+  /// Whether the lane tiles run (activations then in column order).
+  int lanes;
 } Job;
 
 static const int8_t *tokenRow(const BitNetMemRef2DI8 *q, int64_t m) {
@@ -407,7 +546,7 @@ static const int8_t *tokenRow(const BitNetMemRef2DI8 *q, int64_t m) {
 /// ((b / G) * 4 + i) * 32 G + (b % G) * 32, which for G = 1 is column order.
 /// Returns Σ_k q.
 static int32_t layoutActivations(const BitNetMemRef2DI8 *q, int64_t m,
-                                 int64_t actBytes, int8_t *out) {
+                                 int64_t group, int64_t actBytes, int8_t *out) {
   const int8_t *row = tokenRow(q, m);
   int64_t cols = q->sizes[1], stride = q->strides[1];
   int32_t sum = 0;
@@ -415,8 +554,7 @@ static int32_t layoutActivations(const BitNetMemRef2DI8 *q, int64_t m,
   for (int64_t k0 = 0; k0 < cols; k0 += 32) {
     int64_t b = k0 / BITNET_I2_BLOCK_WEIGHTS,
             i = k0 % BITNET_I2_BLOCK_WEIGHTS / 32;
-    int8_t *dst = out + ((b / kBlockGroup) * 4 + i) * 32 * kBlockGroup +
-                  (b % kBlockGroup) * 32;
+    int8_t *dst = out + ((b / group) * 4 + i) * 32 * group + (b % group) * 32;
     int64_t n = cols - k0 < 32 ? cols - k0 : 32;
     if (stride == 1 || cols == 1)
       memcpy(dst, row + k0, (size_t)n);
@@ -439,8 +577,40 @@ static inline void storeRows(const Job *job, int64_t m, int64_t n, int rows,
     out[r * acc->strides[1]] = sums[r] - job->qSums[m];
 }
 
+#ifdef BITNET_I2_LANE_GEMM
+/// Rows [begin, end) with the lane tiles: each group of kLaneRows rows is
+/// unpacked once and serves every token.
+static void runLaneRows(const Job *job, int64_t begin, int64_t end) {
+  int64_t units = bitnetI2RowBytes(job->cols) / 64, steps = units * 64;
+  uint8_t *codes = malloc((size_t)(steps * kLaneRows * 4));
+  if (!codes)
+    abort();
+  for (int64_t n0 = begin; n0 < end; n0 += kLaneRows) {
+    int64_t rows = end - n0 < kLaneRows ? end - n0 : kLaneRows;
+    int regs = (int)((rows + 15) / 16);
+    laneUnpack(job->weights, job->rows, job->cols, n0, regs, units, codes);
+    for (int64_t m = 0; m < job->tokens; m += kLaneTokens) {
+      int tokens =
+          job->tokens - m < kLaneTokens ? (int)(job->tokens - m) : kLaneTokens;
+      int32_t sums[kLaneTokens][kLaneRows];
+      laneTiles(tokens, regs, codes, steps, job->acts + m * job->actBytes,
+                sums);
+      for (int t = 0; t < tokens; ++t)
+        storeRows(job, m + t, n0, (int)rows, sums[t]);
+    }
+  }
+  free(codes);
+}
+#endif
+
 static void runRows(void *opaque, int64_t begin, int64_t end) {
   const Job *job = opaque;
+#ifdef BITNET_I2_LANE_GEMM
+  if (job->lanes) {
+    runLaneRows(job, begin, end);
+    return;
+  }
+#endif
 #ifdef BITNET_I2_TOKEN_TILES
   // Unpacked codes of one row tile.
   uint8_t *unpacked = NULL;
@@ -508,18 +678,50 @@ void BITNET_I2_ENTRY(const BitNetMemRef2DI8 *q, const BitNetMemRef1DU8 *w,
              blocks,
              NULL,
              groups * kBlockGroup * BITNET_I2_BLOCK_WEIGHTS,
-             NULL};
-  // One allocation for the copy and the sums (a few bytes per token).
-  size_t actsBytes = (size_t)(tokens * job.actBytes);
-  char *scratch = malloc(actsBytes + (size_t)tokens * sizeof(int32_t));
+             NULL,
+             0};
+  int64_t group = kBlockGroup, grain = kRowTile;
+#ifdef BITNET_I2_LANE_GEMM
+  // The lane tiles read whole units in column order.
+  if (tokens >= kLaneMinTokens) {
+    job.lanes = 1;
+    job.actBytes = bitnetI2RowBytes(cols) * 4;
+    group = 1;
+    grain = 16;
+  }
+#endif
+  // One allocation for the copy, the sums (a few bytes per token) and, for
+  // the lane tiles, one token in column order before it is interleaved.
+  size_t actsBytes = (size_t)(tokens * job.actBytes), rowBytes = 0;
+#ifdef BITNET_I2_LANE_GEMM
+  if (job.lanes) {
+    // Whole token tiles; the last one's unused slots are never read.
+    actsBytes = (size_t)((tokens + kLaneTokens - 1) / kLaneTokens *
+                         kLaneTokens * job.actBytes);
+    rowBytes = (size_t)job.actBytes;
+  }
+#endif
+  char *scratch =
+      malloc(actsBytes + rowBytes + (size_t)tokens * sizeof(int32_t));
   if (!scratch)
     abort();
   int8_t *acts = (int8_t *)scratch;
-  int32_t *qSums = (int32_t *)(scratch + actsBytes);
-  for (int64_t m = 0; m < tokens; ++m)
-    qSums[m] = layoutActivations(q, m, job.actBytes, acts + m * job.actBytes);
+  int32_t *qSums = (int32_t *)(scratch + actsBytes + rowBytes);
+  for (int64_t m = 0; m < tokens; ++m) {
+#ifdef BITNET_I2_LANE_GEMM
+    if (job.lanes) {
+      int8_t *row = acts + actsBytes;
+      qSums[m] = layoutActivations(q, m, 1, job.actBytes, row);
+      laneInterleave(row, job.actBytes / 4, (int)(m % kLaneTokens),
+                     acts + m / kLaneTokens * kLaneTokens * job.actBytes);
+      continue;
+    }
+#endif
+    qSums[m] =
+        layoutActivations(q, m, group, job.actBytes, acts + m * job.actBytes);
+  }
   job.acts = acts;
   job.qSums = qSums;
-  bitnetParallelFor(rows, kRowTile, runRows, &job);
+  bitnetParallelFor(rows, grain, runRows, &job);
   free(scratch);
 }

@@ -121,10 +121,12 @@ static int runCase(const Variant *v, int64_t tokens, int64_t cols,
 }
 
 static int checkVariant(const Variant *v) {
-  // 5 and 7 tokens: a token tile plus a remainder for tiles of 4 and of 6.
-  static const int64_t kTokens[] = {1, 2, 5, 7};
+  // 5 and 7 tokens: a token tile plus a remainder for tiles of 4 and of 6;
+  // 13: a lane tile of 12 plus one (AVX-512). 40 rows: two 16-row lane
+  // registers and a ragged third.
+  static const int64_t kTokens[] = {1, 2, 5, 7, 13};
   static const int64_t kCols[] = {1, 3, 31, 127, 128, 129, 255, 256, 300, 640};
-  static const int64_t kRows[] = {1, 3, 4, 5, 9, 64};
+  static const int64_t kRows[] = {1, 3, 4, 5, 9, 40, 64};
   int cases = 0;
   for (size_t a = 0; a < sizeof(kTokens) / sizeof(kTokens[0]); ++a)
     for (size_t b = 0; b < sizeof(kCols) / sizeof(kCols[0]); ++b)
