@@ -22,7 +22,9 @@ the process tree above --mem-limit-gb):
            --max-new-tokens N --threads T --max-context C  (prefill / decode tokens/s from
            its stderr line, peak RSS)
 Then prints the decode floors (weight + KV bytes read per token / stream bandwidth at
-T threads), ours vs floor, and ours vs the peers quoted in issue #7 (not re-measured).
+T threads), ours vs floor, and ours vs the peers: those quoted in issue #7, or figures
+measured on this machine given with --peer (llama-bench pp128 / tg32 of a peer built
+beside the project; docs/Benchmarks.md says how).
 Unless --keep, the scratch model directory is deleted at the end.
 """
 import argparse, hashlib, json, os, re, shutil, signal, subprocess, sys, time
@@ -167,7 +169,20 @@ def main():
     ap.add_argument("--timeout-run", type=int, default=3600)
     ap.add_argument("--keep", action="store_true", help="keep the scratch model directory")
     ap.add_argument("--json", default=None, help="append the results (one JSON object) to FILE")
+    ap.add_argument("--peer", action="append", default=[], metavar="NAME=P1,P2,D1,D2",
+                    help="a peer measured on this machine: prefill-128 and decode tokens/s "
+                    "at 1 and 2 threads; replaces the quoted peers (repeatable)")
     a = ap.parse_args()
+    peers = PEERS
+    if a.peer:
+        peers = {}
+        for spec in a.peer:
+            name, _, nums = spec.partition("=")
+            try:
+                p1, p2, d1, d2 = (float(x) for x in nums.split(","))
+            except ValueError:
+                ap.error(f"--peer {spec!r}: expected NAME=P1,P2,D1,D2")
+            peers[name] = {"decode": {1: d1, 2: d2}, "prefill": {1: p1, 2: p2}}
     bindir = os.path.abspath(a.bin)
     stages = set(a.stages.split(","))
     threads = [int(t) for t in a.threads.split(",")]
@@ -282,6 +297,8 @@ def main():
         res["floor"][t] = dict(as_built_tps=round(b * 1e9 / tot, 2),
                                ternary_only_tps=round(b * 1e9 / (w_tern + kv), 2))
     if "run" in res:
+        res["peers"] = {"source": "--peer (measured here)" if a.peer else "issue #7 (quoted)",
+                        **peers}
         res["ratios"] = {}
         for t, e in res["run"].items():
             if "decode_tps" not in e:
@@ -290,7 +307,7 @@ def main():
             if t in res["floor"]:
                 rr["decode_vs_floor_as_built"] = round(e["decode_tps"] / res["floor"][t]["as_built_tps"], 4)
                 rr["decode_vs_floor_ternary_only"] = round(e["decode_tps"] / res["floor"][t]["ternary_only_tps"], 4)
-            for peer, p in PEERS.items():
+            for peer, p in peers.items():
                 if t in p["decode"]:
                     rr[f"decode_vs_{peer}"] = round(e["decode_tps"] / p["decode"][t], 4)
                     rr[f"prefill_vs_{peer}"] = round(e["prefill_tps"] / p["prefill"][t], 4)
