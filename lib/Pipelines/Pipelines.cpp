@@ -51,6 +51,9 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   // vectorizes them (same per-element operations and summation order).
   pm.addPass(createBitNetFuseWeightDequantization());
   pm.addPass(createBitNetVectorizableLoopOrder());
+  // ... and a constant [K, N] weight read that way becomes column blocks,
+  // each one sequential stream.
+  pm.addPass(createBitNetBlockWeightColumns());
 
   // Elementwise arith/math on tensors (from other producers) -> linalg, then
   // tensors -> buffers, with deallocation.

@@ -84,6 +84,13 @@ static std::optional<TilePlan> planTiles(linalg::LinalgOp op, int64_t tileSize,
       ArrayRef(iterators).drop_back(), [](utils::IteratorType type) {
         return type == utils::IteratorType::reduction;
       });
+  // A short innermost run (a column block of bitnet-block-weight-columns,
+  // an attention head) stays whole when a static outer loop can be split
+  // instead: splitting it by width would leave each thread a fraction of it.
+  bool outerSplits = false;
+  for (unsigned d = 0; d + 1 < loops; ++d)
+    outerSplits |=
+        splittable[d] && !ShapedType::isDynamic(ranges[d]) && ranges[d] > 1;
   bool anySplit = false, allStatic = true;
   uint64_t tileWork = 1, totalWork = 1;
   for (unsigned d = 0; d < loops; ++d) {
@@ -97,11 +104,13 @@ static std::optional<TilePlan> planTiles(linalg::LinalgOp op, int64_t tileSize,
     bool innermost = d + 1 == loops;
     int64_t size = innermost ? tileSize : 1;
     if (innermost && splittable[d] && sweepsInnermost) {
-      plan.sizes[d] = kSplitByWidth;
       for (unsigned r = 0; r < d; ++r)
         if (iterators[r] == utils::IteratorType::reduction)
           plan.jamLoop = r;
-      anySplit = true;
+      if (dynamic || ranges[d] > tileSize || !outerSplits) {
+        plan.sizes[d] = kSplitByWidth;
+        anySplit = true;
+      }
       tileWork = llvm::SaturatingMultiply(tileWork, trips);
     } else if (splittable[d] && (dynamic || ranges[d] > size)) {
       plan.sizes[d] = size;

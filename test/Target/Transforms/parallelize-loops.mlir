@@ -47,6 +47,36 @@ func.func @head(%x: memref<?x1x2560xf32>, %w: memref<2560x128256xi8>, %g: memref
   return
 }
 
+// The same head in column blocks (bitnet-block-weight-columns), loops
+// (b, m, nb, k, ni): the 64-column run stays whole and the 2004 blocks are
+// split instead, one per tile; k is still jammed into the ni loop, whose
+// sixteen rows are now 1 KB of one block.
+// CHECK-LABEL: func.func @blocked_head
+// CHECK-NOT: bitnetParallelWidth
+// CHECK: scf.parallel (%{{.*}}, %[[NB:.*]]) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %{{.*}}) {
+// CHECK: memref.subview %{{.*}}[%[[NB]], 0, 0] [1, 2560, 64] [1, 1, 1] : memref<2004x2560x64xi8> to memref<1x2560x64xi8
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c2560 step %c16 {
+// CHECK-NEXT: scf.for %{{.*}} = %{{.*}} to %c64 step %{{.*}} {
+// CHECK-COUNT-16: arith.addf
+// CHECK: } {bitnet.parallel_grain = 1 : i64}
+func.func @blocked_head(%x: memref<?x1x2560xf32>, %w: memref<2004x2560x64xi8>, %g: memref<2004x64xf32>, %out: memref<?x1x2004x64xf32>) {
+  linalg.generic {
+      indexing_maps = [affine_map<(b, m, nb, k, ni) -> (b, m, k)>,
+                       affine_map<(b, m, nb, k, ni) -> (nb, k, ni)>,
+                       affine_map<(b, m, nb, k, ni) -> (nb, ni)>,
+                       affine_map<(b, m, nb, k, ni) -> (b, m, nb, ni)>],
+      iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]}
+      ins(%x, %w, %g : memref<?x1x2560xf32>, memref<2004x2560x64xi8>, memref<2004x64xf32>) outs(%out : memref<?x1x2004x64xf32>) {
+  ^bb0(%a: f32, %q: i8, %s: f32, %acc: f32):
+    %f = arith.sitofp %q : i8 to f32
+    %d = arith.mulf %f, %s : f32
+    %p = arith.mulf %a, %d : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
 // Row sums: each row is a tile, a chunk needs 8 of them (8 · 4096 sums).
 // CHECK-LABEL: func.func @row_sum
 // CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
