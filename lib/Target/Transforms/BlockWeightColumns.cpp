@@ -89,6 +89,15 @@ static std::optional<Candidate> matchCandidate(linalg::GenericOp op) {
   return found;
 }
 
+/// The reassociation of `[..., N]` with `[..., N / block, block]`.
+static SmallVector<ReassociationIndices> splitLastGroups(int64_t rank) {
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    groups.push_back({d});
+  groups.push_back({rank - 1, rank});
+  return groups;
+}
+
 /// `[..., N]` -> `[..., N / block, block]`, a view.
 static Value expandLast(RewriterBase &rewriter, Location loc, Value value,
                         int64_t block) {
@@ -97,16 +106,12 @@ static Value expandLast(RewriterBase &rewriter, Location loc, Value value,
   SmallVector<int64_t> shape(type.getShape());
   shape.back() /= block;
   shape.push_back(block);
-  SmallVector<ReassociationIndices> groups;
-  for (int64_t d = 0; d + 1 < rank; ++d)
-    groups.push_back({d});
-  groups.push_back({rank - 1, rank});
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, value);
   sizes.back() = rewriter.getIndexAttr(shape[rank - 1]);
   sizes.push_back(rewriter.getIndexAttr(block));
   return tensor::ExpandShapeOp::create(
       rewriter, loc, RankedTensorType::get(shape, type.getElementType()), value,
-      groups, sizes);
+      splitLastGroups(rank), sizes);
 }
 
 /// W[K, N] -> W'[N / block, K, block] as a new resource blob.
@@ -175,13 +180,9 @@ static void blockColumns(RewriterBase &rewriter, const Candidate &c) {
                               blocked.getRegion().begin());
   // Back to [..., N].
   auto resultType = cast<RankedTensorType>(op.getResult(0).getType());
-  int64_t rank = resultType.getRank();
-  SmallVector<ReassociationIndices> groups;
-  for (int64_t d = 0; d + 1 < rank; ++d)
-    groups.push_back({d});
-  groups.push_back({rank - 1, rank});
-  Value result = tensor::CollapseShapeOp::create(rewriter, loc, resultType,
-                                                 blocked.getResult(0), groups);
+  Value result = tensor::CollapseShapeOp::create(
+      rewriter, loc, resultType, blocked.getResult(0),
+      splitLastGroups(resultType.getRank()));
   rewriter.replaceOp(op, result);
 }
 
