@@ -29,6 +29,9 @@ static constexpr int64_t kAssumedDynamicTrips = 64;
 static constexpr llvm::StringLiteral kParallelWidth = "bitnetParallelWidth";
 /// A tile size decided at run time: the loop's range over the pool's width.
 static constexpr int64_t kSplitByWidth = -1;
+/// How far ahead a jammed contraction over short weight rows prefetches
+/// them: the distance of the int2 kernels' weight prefetch.
+static constexpr int64_t kPrefetchBytes = 8192;
 
 namespace {
 struct ParallelizeLoopsPass
@@ -210,6 +213,73 @@ static void forwardAccumulator(RewriterBase &rewriter, Block &body) {
   }
 }
 
+/// In the loop nest of a contraction tile whose innermost loop is a whole
+/// short run (a column block: rows of at most 256 bytes), prefetches each
+/// input read as (..., k, n) kPrefetchBytes ahead along k, one row per k
+/// iteration (clamped to the last row). Such rows are one sequential stream,
+/// but the jammed accumulation chains fill the out-of-order window long
+/// before the hardware prefetchers run that far ahead: an int8 LM head in
+/// column blocks read at 18 GB/s from DRAM without, 31 with (one Zen 5
+/// core, stream 34).
+static void prefetchShortRows(RewriterBase &rewriter, linalg::LinalgOp op,
+                              ArrayRef<Operation *> loops, unsigned k) {
+  unsigned n = op.getNumLoops() - 1;
+  auto kLoop = dyn_cast<scf::ForOp>(loops[k]);
+  if (!kLoop || k + 1 != n)
+    return;
+  // The induction variables of the loops outside k; k and n themselves are
+  // never read through them (zeros keep the operand list whole).
+  SmallVector<Value> ivs;
+  rewriter.setInsertionPointToStart(kLoop.getBody());
+  Value zero = arith::ConstantIndexOp::create(rewriter, op.getLoc(), 0);
+  for (auto [d, loop] : llvm::enumerate(loops)) {
+    auto forOp = dyn_cast<scf::ForOp>(loop);
+    if (!forOp)
+      return;
+    ivs.push_back(d < k ? forOp.getInductionVar() : zero);
+  }
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    auto type = dyn_cast<MemRefType>(input->get().getType());
+    unsigned rank = map.getNumResults();
+    if (!type || rank < 2 || !type.hasStaticShape() ||
+        !type.getElementType().isIntOrFloat() ||
+        map.getResult(rank - 1) != rewriter.getAffineDimExpr(n) ||
+        map.getResult(rank - 2) != rewriter.getAffineDimExpr(k) ||
+        llvm::any_of(map.getResults().drop_back(2), [&](AffineExpr e) {
+          return e.isFunctionOfDim(k) || e.isFunctionOfDim(n);
+        }))
+      continue;
+    int64_t rowBytes = type.getShape().back() *
+                       llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    if (rowBytes > 256)
+      continue;
+    int64_t rows = type.getShape()[rank - 2];
+    int64_t ahead = llvm::divideCeil(kPrefetchBytes, rowBytes);
+    rewriter.setInsertionPointAfterValue(zero);
+    Location loc = op.getLoc();
+    SmallVector<Value> indices;
+    for (unsigned r = 0; r < rank; ++r) {
+      if (r == rank - 1) {
+        indices.push_back(zero);
+      } else if (r == rank - 2) {
+        Value row = arith::AddIOp::create(
+            rewriter, loc, kLoop.getInductionVar(),
+            arith::ConstantIndexOp::create(rewriter, loc, ahead));
+        indices.push_back(arith::MinUIOp::create(
+            rewriter, loc, row,
+            arith::ConstantIndexOp::create(rewriter, loc, rows - 1)));
+      } else {
+        indices.push_back(affine::AffineApplyOp::create(
+            rewriter, loc, map.getSubMap({r}), ivs));
+      }
+    }
+    memref::PrefetchOp::create(rewriter, loc, input->get(), indices,
+                               /*isWrite=*/false, /*localityHint=*/3,
+                               /*isDataCache=*/true);
+  }
+}
+
 /// Lowers the tile `op` of a contraction run as (..., k, n) to loops and
 /// unrolls k by the largest power of two up to `maxFactor` that divides its
 /// trip count into the n loop: each accumulator element then takes that many
@@ -219,7 +289,8 @@ static void forwardAccumulator(RewriterBase &rewriter, Block &body) {
 /// factor. Exact: every output element still sums its products in k order,
 /// and distinct elements are independent.
 static LogicalResult jamReduction(RewriterBase &rewriter, linalg::LinalgOp op,
-                                  unsigned loop, int64_t maxFactor) {
+                                  unsigned loop, int64_t maxFactor,
+                                  bool shortRows) {
   int64_t trips = op.getStaticLoopRanges()[loop];
   uint64_t factor = 1;
   if (!ShapedType::isDynamic(trips))
@@ -231,6 +302,8 @@ static LogicalResult jamReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   FailureOr<linalg::LinalgLoops> loops = linalg::linalgOpToLoops(rewriter, op);
   if (failed(loops))
     return op.emitError("cannot lower this contraction tile to loops");
+  if (shortRows)
+    prefetchShortRows(rewriter, op, *loops, loop);
   rewriter.eraseOp(op);
   // Unroll-and-jam may replace the loop: keep hold of the nest's parent (the
   // tile's scf.parallel), which holds nothing else.
@@ -285,7 +358,8 @@ void ParallelizeLoopsPass::runOnOperation() {
                       rewriter.getI64IntegerAttr(plan->grain));
     rewriter.eraseOp(op);
     if (plan->jamLoop &&
-        failed(jamReduction(rewriter, tiled->op, *plan->jamLoop, jamFactor)))
+        failed(jamReduction(rewriter, tiled->op, *plan->jamLoop, jamFactor,
+                            /*shortRows=*/plan->sizes.back() == 0)))
       return signalPassFailure();
   }
 }

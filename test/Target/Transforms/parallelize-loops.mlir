@@ -18,6 +18,7 @@
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %[[STEP]]) {
 // CHECK: memref.subview %{{.*}}[0, %{{.*}}] [2560, %{{.*}}] [1, 1] : memref<2560x128256xi8> to memref<2560x?xi8
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %c2560 step %c16 {
+// CHECK-NOT: memref.prefetch
 // CHECK-NEXT: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: memref.load %[[OUT:subview_[0-9]+]][%{{.*}}, %{{.*}}, %[[N:[0-9]+]]] : memref<1x1x?xf32
 // CHECK-NOT: memref.store
@@ -50,13 +51,18 @@ func.func @head(%x: memref<?x1x2560xf32>, %w: memref<2560x128256xi8>, %g: memref
 // The same head in column blocks (bitnet-block-weight-columns), loops
 // (b, m, nb, k, ni): the 64-column run stays whole and the 2004 blocks are
 // split instead, one per tile; k is still jammed into the ni loop, whose
-// sixteen rows are now 1 KB of one block.
+// sixteen rows are now 1 KB of one block, and each jammed iteration
+// prefetches its rows 8 KB (128 rows) ahead, clamped to the block's last.
 // CHECK-LABEL: func.func @blocked_head
 // CHECK-NOT: bitnetParallelWidth
 // CHECK: scf.parallel (%{{.*}}, %[[NB:.*]]) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %{{.*}}) {
 // CHECK: memref.subview %{{.*}}[%[[NB]], 0, 0] [1, 2560, 64] [1, 1, 1] : memref<2004x2560x64xi8> to memref<1x2560x64xi8
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c2560 step %c16 {
-// CHECK-NEXT: scf.for %{{.*}} = %{{.*}} to %c64 step %{{.*}} {
+// CHECK: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c128 : index
+// CHECK: %[[ROW:.*]] = arith.minui %[[AHEAD]], %c2559 : index
+// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %[[ROW]], %{{.*}}], read, locality<3>, data : memref<1x2560x64xi8
+// CHECK-COUNT-15: memref.prefetch %{{.*}} : memref<1x2560x64xi8
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c64 step %{{.*}} {
 // CHECK-COUNT-16: arith.addf
 // CHECK: } {bitnet.parallel_grain = 1 : i64}
 func.func @blocked_head(%x: memref<?x1x2560xf32>, %w: memref<2004x2560x64xi8>, %g: memref<2004x64xf32>, %out: memref<?x1x2004x64xf32>) {
