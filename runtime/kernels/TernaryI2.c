@@ -269,14 +269,15 @@ laneTile(int T, int regs, const uint8_t *codes, int64_t steps, const int8_t *q,
   case T:                                                                      \
     laneTile(T, REGS, codes, steps, q, out);                                   \
     break;
+// clang-format off
 #define BITNET_LANE_CASES(REGS)                                                \
-  BITNET_LANE_CASE(1, REGS)                                                    \
-  BITNET_LANE_CASE(2, REGS) BITNET_LANE_CASE(3, REGS)                          \
-      BITNET_LANE_CASE(4, REGS) BITNET_LANE_CASE(5, REGS)                      \
-          BITNET_LANE_CASE(6, REGS) BITNET_LANE_CASE(7, REGS)                  \
-              BITNET_LANE_CASE(8, REGS) BITNET_LANE_CASE(9, REGS)              \
-                  BITNET_LANE_CASE(10, REGS) BITNET_LANE_CASE(11, REGS)        \
-                      BITNET_LANE_CASE(12, REGS)
+  BITNET_LANE_CASE(1, REGS) BITNET_LANE_CASE(2, REGS)                          \
+  BITNET_LANE_CASE(3, REGS) BITNET_LANE_CASE(4, REGS)                          \
+  BITNET_LANE_CASE(5, REGS) BITNET_LANE_CASE(6, REGS)                          \
+  BITNET_LANE_CASE(7, REGS) BITNET_LANE_CASE(8, REGS)                          \
+  BITNET_LANE_CASE(9, REGS) BITNET_LANE_CASE(10, REGS)                         \
+  BITNET_LANE_CASE(11, REGS) BITNET_LANE_CASE(12, REGS)
+// clang-format on
 
 /// out[t][r] = Σ_k q[t][k] · code(n0 + r, k) for `tokens` <= kLaneTokens
 /// interleaved at `q`.
@@ -680,25 +681,20 @@ void BITNET_I2_ENTRY(const BitNetMemRef2DI8 *q, const BitNetMemRef1DU8 *w,
              groups * kBlockGroup * BITNET_I2_BLOCK_WEIGHTS,
              NULL,
              0};
-  int64_t group = kBlockGroup, grain = kRowTile;
-#ifdef BITNET_I2_LANE_GEMM
-  // The lane tiles read whole units in column order.
-  if (tokens >= kLaneMinTokens) {
-    job.lanes = 1;
-    job.actBytes = bitnetI2RowBytes(cols) * 4;
-    group = 1;
-    grain = 16;
-  }
-#endif
   // One allocation for the copy, the sums (a few bytes per token) and, for
   // the lane tiles, one token in column order before it is interleaved.
+  int64_t grain = kRowTile;
   size_t actsBytes = (size_t)(tokens * job.actBytes), rowBytes = 0;
 #ifdef BITNET_I2_LANE_GEMM
-  if (job.lanes) {
-    // Whole token tiles; the last one's unused slots are never read.
+  if (tokens >= kLaneMinTokens) {
+    // Whole units in column order, in whole token tiles (the last one's
+    // unused slots are never read); chunks of whole lane registers.
+    job.lanes = 1;
+    job.actBytes = bitnetI2RowBytes(cols) * 4;
     actsBytes = (size_t)((tokens + kLaneTokens - 1) / kLaneTokens *
                          kLaneTokens * job.actBytes);
     rowBytes = (size_t)job.actBytes;
+    grain = kLaneRows / kLaneRegs;
   }
 #endif
   char *scratch =
@@ -717,8 +713,8 @@ void BITNET_I2_ENTRY(const BitNetMemRef2DI8 *q, const BitNetMemRef1DU8 *w,
       continue;
     }
 #endif
-    qSums[m] =
-        layoutActivations(q, m, group, job.actBytes, acts + m * job.actBytes);
+    qSums[m] = layoutActivations(q, m, kBlockGroup, job.actBytes,
+                                 acts + m * job.actBytes);
   }
   job.acts = acts;
   job.qSums = qSums;

@@ -227,17 +227,13 @@ static void prefetchShortRows(RewriterBase &rewriter, linalg::LinalgOp op,
   auto kLoop = dyn_cast<scf::ForOp>(loops[k]);
   if (!kLoop || k + 1 != n)
     return;
-  // The induction variables of the loops outside k; k and n themselves are
-  // never read through them (zeros keep the operand list whole).
+  if (!llvm::all_of(loops, llvm::IsaPred<scf::ForOp>))
+    return;
+  // Made with the first prefetch: the induction variables of the loops
+  // outside k (k and n themselves are never read through them; zeros keep
+  // the operand list whole).
+  Value zero;
   SmallVector<Value> ivs;
-  rewriter.setInsertionPointToStart(kLoop.getBody());
-  Value zero = arith::ConstantIndexOp::create(rewriter, op.getLoc(), 0);
-  for (auto [d, loop] : llvm::enumerate(loops)) {
-    auto forOp = dyn_cast<scf::ForOp>(loop);
-    if (!forOp)
-      return;
-    ivs.push_back(d < k ? forOp.getInductionVar() : zero);
-  }
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
     auto type = dyn_cast<MemRefType>(input->get().getType());
@@ -256,8 +252,14 @@ static void prefetchShortRows(RewriterBase &rewriter, linalg::LinalgOp op,
       continue;
     int64_t rows = type.getShape()[rank - 2];
     int64_t ahead = llvm::divideCeil(kPrefetchBytes, rowBytes);
-    rewriter.setInsertionPointAfterValue(zero);
     Location loc = op.getLoc();
+    if (!zero) {
+      rewriter.setInsertionPointToStart(kLoop.getBody());
+      zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+      for (auto [d, loop] : llvm::enumerate(loops))
+        ivs.push_back(d < k ? cast<scf::ForOp>(loop).getInductionVar() : zero);
+    }
+    rewriter.setInsertionPointAfterValue(zero);
     SmallVector<Value> indices;
     for (unsigned r = 0; r < rank; ++r) {
       if (r == rank - 1) {
