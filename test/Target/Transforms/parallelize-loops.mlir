@@ -60,7 +60,7 @@ func.func @head(%x: memref<?x1x2560xf32>, %w: memref<2560x128256xi8>, %g: memref
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c2560 step %c16 {
 // CHECK: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c128 : index
 // CHECK: %[[ROW:.*]] = arith.minui %[[AHEAD]], %c2559 : index
-// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %[[ROW]], %{{.*}}], read, locality<3>, data : memref<1x2560x64xi8
+// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %[[ROW]], %{{.*}}], read, locality<2>, data : memref<1x2560x64xi8
 // CHECK-COUNT-15: memref.prefetch %{{.*}} : memref<1x2560x64xi8
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c64 step %{{.*}} {
 // CHECK-COUNT-16: arith.addf
