@@ -91,8 +91,14 @@ static inline __m512i loadPair(const uint8_t *w, int64_t p) {
 #define BITNET_I2_DOT_ROWS_PREFETCH
 
 /// vpdpbusd accumulates four byte products per int32 lane: no overflow for
-/// K < 2^23, so no 16-bit partial sums to flush. Two accumulators per row
-/// halve the dependency chain through the four slices of a pair.
+/// K < 2^23, so no 16-bit partial sums to flush.
+///
+/// Slice i is masked in place (w & 3 << 2i = 4^i c) rather than shifted
+/// down, into its own accumulator, which thus holds 4^i times its sum (every
+/// lane a multiple of 4^i, so the final arithmetic shift is exact; |lane| <=
+/// 4^3 * 2 * 128 * 4 * K / 256 = 256 K). Decode streams the weights with a
+/// limited out-of-order window: 11 rather than 14 uops per 64-byte line keep
+/// more of it for loads in flight.
 ///
 /// The tile's pairs are one stream (I2Layout.h), prefetched into L2
 /// kPrefetchBytes ahead one pair (4 lines) per step, spread among the dot
@@ -102,9 +108,13 @@ static inline __m512i loadPair(const uint8_t *w, int64_t p) {
 static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
                     const int8_t *q, int32_t out[kRowTile]) {
   (void)rows; // the tile's padding rows past `rows` are zeros, not stored
-  __m512i acc[kRowTile][2];
-  for (int r = 0; r < kRowTile; ++r)
-    acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+  __m512i acc[kRowTile][4];
+  __m512i mask[4];
+  for (int i = 0; i < 4; ++i) {
+    mask[i] = _mm512_set1_epi8((char)(3 << (2 * i)));
+    for (int r = 0; r < kRowTile; ++r)
+      acc[r][i] = _mm512_setzero_si512();
+  }
   int64_t pairs = (blocks + 1) / 2;
   for (int64_t p = 0; p < pairs; ++p) {
     __m512i qv[4];
@@ -116,12 +126,16 @@ static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
     for (int r = 0; r < kRowTile; ++r) {
       __m512i wv = loadPair(w[r], p);
       for (int i = 0; i < 4; ++i)
-        acc[r][i & 1] =
-            _mm512_dpbusd_epi32(acc[r][i & 1], codePair(wv, i), qv[i]);
+        acc[r][i] = _mm512_dpbusd_epi32(acc[r][i],
+                                        _mm512_and_si512(wv, mask[i]), qv[i]);
     }
   }
-  for (int r = 0; r < kRowTile; ++r)
-    out[r] = _mm512_reduce_add_epi32(_mm512_add_epi32(acc[r][0], acc[r][1]));
+  for (int r = 0; r < kRowTile; ++r) {
+    __m512i sum = acc[r][0];
+    for (int i = 1; i < 4; ++i)
+      sum = _mm512_add_epi32(sum, _mm512_srai_epi32(acc[r][i], 2 * i));
+    out[r] = _mm512_reduce_add_epi32(sum);
+  }
 }
 
 /// Prefill: a row tile's codes are unpacked once, 64 bytes per (row, pair,
