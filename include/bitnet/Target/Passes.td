@@ -74,13 +74,17 @@ def BitNetParallelizeLoops
     threads of the head-dominated two-layer variant.)
     A short innermost loop (at most `tile-size`: a column block of
     `bitnet-block-weight-columns`, an attention head) is not split when a
-    static outer parallel loop can be split instead; k is jammed all the
-    same, and the inputs read as (..., k, n) in such a tile (rows of at most
-    256 bytes) are prefetched 8 KB ahead along k into L2: the jammed
-    accumulation chains fill the out-of-order window before the hardware
-    prefetchers get that far (an int8 2B-model head: 29 to 33 tokens/s
-    decode on one Zen 5 thread; into L2 rather than L1, 12.5 to 13.6 on one
-    Intel server thread).
+    static outer parallel loop can be split instead; k is jammed by
+    `short-row-jam-factor`, and the inputs read as (..., k, n) in such a
+    tile (rows of at most 256 bytes) are prefetched 8 KB ahead along k into
+    L2: the jammed accumulation chains fill the out-of-order window before
+    the hardware prefetchers get that far (an int8 2B-model head: 29 to 33
+    tokens/s decode on one Zen 5 thread; into L2 rather than L1, 12.5 to
+    13.6 on one Intel server thread). Its accumulator is one short row that
+    stays in L1, so jamming saves little there, while each jammed iteration
+    issues its rows' prefetches in one burst: 4 rows rather than 16 took the
+    Intel decode from 12.8 to 13.5 tokens/s on one thread and 23.4 to 24.5
+    on two (2 rows: 12.9 and 23.9).
 
     The tiles are an `scf.parallel` that `bitnet-outline-loop-nests` turns into
     a task of the runtime's `bitnetParallelFor`, and carry in
@@ -100,6 +104,10 @@ def BitNetParallelizeLoops
            "Most reduction iterations unrolled and jammed into the "
            "contiguous loop of a contraction (a power of two; the largest "
            "that divides the trip count is used)">,
+    Option<"shortRowJamFactor", "short-row-jam-factor", "int64_t",
+           /*default=*/"4",
+           "The same for a tile whose innermost loop is a whole short run "
+           "(a column block, an attention head)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect",

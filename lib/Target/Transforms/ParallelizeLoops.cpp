@@ -361,9 +361,11 @@ void ParallelizeLoopsPass::runOnOperation() {
     parallel->setAttr(BitNetDialect::getParallelGrainAttrName(),
                       rewriter.getI64IntegerAttr(plan->grain));
     rewriter.eraseOp(op);
+    bool shortRows = plan->sizes.back() == 0;
     if (plan->jamLoop &&
-        failed(jamReduction(rewriter, tiled->op, *plan->jamLoop, jamFactor,
-                            /*shortRows=*/plan->sizes.back() == 0)))
+        failed(jamReduction(rewriter, tiled->op, *plan->jamLoop,
+                            shortRows ? shortRowJamFactor : jamFactor,
+                            shortRows)))
       return signalPassFailure();
   }
 }

@@ -2,6 +2,7 @@
 // RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops,func.func(convert-linalg-to-loops),bitnet-outline-loop-nests)" | FileCheck %s --check-prefix=TASK
 // RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops,func.func(convert-linalg-to-loops),bitnet-outline-loop-nests,lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts,bitnet-lower-parallel-tasks)" | FileCheck %s --check-prefix=LLVM
 // RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops{tile-size=4096 min-chunk-work=1 jam-factor=4})" | FileCheck %s --check-prefix=OPTS
+// RUN: bitnet-opt %s --pass-pipeline="builtin.module(bitnet-parallelize-loops{short-row-jam-factor=8})" | FileCheck %s --check-prefix=SHORT8
 
 // A decode step's LM head, loops (b, m, k, n) as bitnet-vectorizable-loop-order
 // leaves them: every k sweeps the tile of n, so n is split into one run per
@@ -50,21 +51,27 @@ func.func @head(%x: memref<?x1x2560xf32>, %w: memref<2560x128256xi8>, %g: memref
 
 // The same head in column blocks (bitnet-block-weight-columns), loops
 // (b, m, nb, k, ni): the 64-column run stays whole and the 2004 blocks are
-// split instead, one per tile; k is still jammed into the ni loop, whose
-// sixteen rows are now 1 KB of one block, and each jammed iteration
-// prefetches its rows 8 KB (128 rows) ahead, clamped to the block's last.
+// split instead, one per tile; k is jammed into the ni loop by
+// short-row-jam-factor (4, rows 256 bytes of one block; 8 in SHORT8), and
+// each jammed iteration prefetches its rows 8 KB (128 rows) ahead, clamped
+// to the block's last.
 // CHECK-LABEL: func.func @blocked_head
 // CHECK-NOT: bitnetParallelWidth
 // CHECK: scf.parallel (%{{.*}}, %[[NB:.*]]) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %{{.*}}) {
 // CHECK: memref.subview %{{.*}}[%[[NB]], 0, 0] [1, 2560, 64] [1, 1, 1] : memref<2004x2560x64xi8> to memref<1x2560x64xi8
-// CHECK: scf.for %{{.*}} = %{{.*}} to %c2560 step %c16 {
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c2560 step %c4 {
 // CHECK: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c128 : index
 // CHECK: %[[ROW:.*]] = arith.minui %[[AHEAD]], %c2559 : index
 // CHECK: memref.prefetch %{{.*}}[%{{.*}}, %[[ROW]], %{{.*}}], read, locality<2>, data : memref<1x2560x64xi8
-// CHECK-COUNT-15: memref.prefetch %{{.*}} : memref<1x2560x64xi8
+// CHECK-COUNT-3: memref.prefetch %{{.*}} : memref<1x2560x64xi8
+// CHECK-NOT: memref.prefetch
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c64 step %{{.*}} {
-// CHECK-COUNT-16: arith.addf
+// CHECK-COUNT-4: arith.addf
+// CHECK-NOT: arith.addf
 // CHECK: } {bitnet.parallel_grain = 1 : i64}
+// SHORT8-LABEL: func.func @blocked_head
+// SHORT8: scf.for %{{.*}} = %{{.*}} to %c2560 step %c8 {
+// SHORT8-COUNT-8: memref.prefetch %{{.*}} : memref<1x2560x64xi8
 func.func @blocked_head(%x: memref<?x1x2560xf32>, %w: memref<2004x2560x64xi8>, %g: memref<2004x64xf32>, %out: memref<?x1x2004x64xf32>) {
   linalg.generic {
       indexing_maps = [affine_map<(b, m, nb, k, ni) -> (b, m, k)>,
