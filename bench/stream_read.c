@@ -4,8 +4,8 @@
  *   ./stream_read [MiB=1024] [threads=1] [reps=5]
  *
  * Allocates MiB mebibytes (touched first, so the pages exist), then each rep
- * has `threads` threads sum disjoint slices of the buffer (8 independent
- * 64-byte vector accumulators; 2 MiB pages where allowed). Prints the best rep:
+ * has `threads` threads sum disjoint slices of the buffer (ReadProbe.h: the
+ * loop and buffer the kernel bench uses too). Prints the best rep:
  *   stream_read: threads=T bytes=N best_s=X GBps=Y   (GB = 1e9 bytes)
  * Only reads are counted (no write-allocate traffic), which is what decode
  * does with the weights. */
@@ -15,8 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
+
+#include "ReadProbe.h"
 
 typedef struct {
   const uint64_t *p;
@@ -24,29 +25,9 @@ typedef struct {
   uint64_t sum;
 } Job;
 
-/* Eight independent 64-byte accumulators per 512 bytes: enough loads in flight
- * that the probe measures the memory system rather than a dependency chain
- * (four scalar accumulators read 25-40 % slower on one Intel server core). */
-typedef uint64_t Line __attribute__((vector_size(64)));
-
 static void *work(void *arg) {
   Job *j = arg;
-  const uint64_t *p = j->p;
-  Line acc[8] = {{0}};
-  size_t i = 0, n = j->n & ~(size_t)63;
-  for (; i < n; i += 64)
-    for (int k = 0; k < 8; ++k) {
-      Line line;
-      memcpy(&line, p + i + 8 * k, sizeof(line));
-      acc[k] += line;
-    }
-  uint64_t sum = 0;
-  for (; i < j->n; ++i)
-    sum += p[i];
-  for (int k = 0; k < 8; ++k)
-    for (int e = 0; e < 8; ++e)
-      sum += acc[k][e];
-  j->sum = sum;
+  j->sum = bitnetReadProbeSum(j->p, j->n);
   return NULL;
 }
 
@@ -63,17 +44,11 @@ int main(int argc, char **argv) {
   if (threads < 1 || threads > 64 || reps < 1)
     return 2;
   size_t bytes = mib << 20, words = bytes / 8;
-  uint64_t *buf = aligned_alloc(2 << 20, bytes);
+  uint64_t *buf = bitnetReadProbeAlloc(bytes);
   if (!buf) {
     perror("aligned_alloc");
     return 1;
   }
-#ifdef MADV_HUGEPAGE
-  /* model.so's weights are mapped with 2 MiB pages where the page cache holds
-   * large folios (FilePmdMapped in smaps); 4 KiB pages would charge the probe
-   * TLB misses that the decode does not pay. */
-  madvise(buf, bytes, MADV_HUGEPAGE);
-#endif
   for (size_t i = 0; i < words; ++i)
     buf[i] = i * 0x9E3779B97F4A7C15ull;
   double best = 1e30;

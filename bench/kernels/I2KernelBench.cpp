@@ -20,6 +20,7 @@
 
 extern "C" {
 #include "../../runtime/Internal.h"
+#include "../ReadProbe.h"
 #include "bitnet/Kernels/I2Layout.h"
 }
 
@@ -32,8 +33,6 @@ extern "C" {
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <sys/mman.h>
 
 namespace {
 
@@ -60,20 +59,13 @@ const Variant kVariants[] = {
 constexpr int64_t kDecodeBytes = int64_t(512) << 20;
 
 /// One buffer of packed ternary rows (random codes 0..2), reused by every
-/// benchmark: kDecodeBytes, so decode reads each matrix copy from DRAM. It is
-/// backed by transparent huge pages where the kernel allows, as model.so's
-/// weights are (the loader maps its read-only segment with 2 MiB pages when
-/// the page cache holds large folios): with 4 KiB pages, TLB misses alone cost
-/// 10-15 % of a one-thread stream.
+/// benchmark: kDecodeBytes, so decode reads each matrix copy from DRAM, from
+/// huge pages as model.so's weights are (ReadProbe.h).
 const uint8_t *weightPool() {
   static uint8_t *pool = [] {
-    auto *bytes = static_cast<uint8_t *>(
-        std::aligned_alloc(size_t(2) << 20, size_t(kDecodeBytes)));
+    auto *bytes = static_cast<uint8_t *>(bitnetReadProbeAlloc(kDecodeBytes));
     if (!bytes)
       std::abort();
-#ifdef MADV_HUGEPAGE
-    madvise(bytes, kDecodeBytes, MADV_HUGEPAGE);
-#endif
     uint64_t state = 0x9e3779b97f4a7c15ull;
     for (int64_t i = 0; i < kDecodeBytes; ++i) {
       state ^= state << 13, state ^= state >> 7, state ^= state << 17;
@@ -109,23 +101,10 @@ double streamGBps(int threads) {
     const uint64_t *words;
     uint64_t total[64];
   } sum = {reinterpret_cast<const uint64_t *>(pool), {}};
-  // Eight independent 64-byte accumulators per 512 bytes: enough loads in
-  // flight that the probe measures the memory system, not a dependency chain
-  // (4 scalar accumulators read 20-30 % slower on one Intel core).
   auto body = [](void *arg, int64_t begin, int64_t end) {
-    using Line = uint64_t __attribute__((vector_size(64)));
     auto *s = static_cast<Sum *>(arg);
-    Line acc[8] = {};
-    for (int64_t i = begin * 4096; i < end * 4096; i += 64)
-      for (int j = 0; j < 8; ++j) {
-        Line line;
-        std::memcpy(&line, s->words + i + 8 * j, sizeof(line));
-        acc[j] += line;
-      }
-    for (int j = 1; j < 8; ++j)
-      acc[0] += acc[j];
-    for (int j = 0; j < 8; ++j)
-      s->total[begin % 64] += acc[0][j];
+    s->total[begin % 64] +=
+        bitnetReadProbeSum(s->words + begin * 4096, (end - begin) * 4096);
   };
   int64_t chunks = kDecodeBytes / 8 / 4096;
   double best = 0;
