@@ -165,3 +165,29 @@ func.func @broadcast_write(%x: memref<64x8192xf32>, %out: memref<64xf32>) {
   }
   return
 }
+
+// A transpose of the last two dims (the K cache before the attention
+// scores): runs of one 64-byte line of positions (16 f32), every head
+// dimension inside the tile, so the strided reads revisit the same 16 rows.
+// CHECK-LABEL: func.func @key_transpose
+// CHECK: scf.parallel (%[[B:.*]], %[[H:.*]], %[[P:.*]]) = ({{.*}}) to ({{.*}}) step (%c1{{.*}}, %c1{{.*}}, %c16{{.*}}) {
+// CHECK: %[[N:.*]] = affine.min
+// CHECK: memref.subview %arg0[%[[B]], %[[H]], 0, %[[P]], 0] [1, 1, 1, %[[N]], 128]
+// CHECK: memref.subview %arg1[%[[B]], %[[H]], 0, 0, %[[P]]] [1, 1, 1, 128, %{{.*}}]
+// CHECK: linalg.transpose
+// CHECK: } {bitnet.parallel_grain = 16 : i64}
+func.func @key_transpose(%k: memref<?x5x1x?x128xf32>, %kt: memref<?x5x1x128x?xf32>) {
+  linalg.transpose ins(%k : memref<?x5x1x?x128xf32>)
+      outs(%kt : memref<?x5x1x128x?xf32>) permutation = [0, 1, 2, 4, 3]
+  return
+}
+
+// A transpose that keeps the last dim in place reads contiguous runs: its
+// innermost loop is split into the usual runs of `tile-size`.
+// CHECK-LABEL: func.func @head_transpose
+// CHECK: scf.parallel ({{.*}}) step (%c1{{.*}}, %c1{{.*}}, %c1{{.*}}, %c1024{{.*}}) {
+func.func @head_transpose(%q: memref<?x?x20x2048xf32>, %qt: memref<?x20x?x2048xf32>) {
+  linalg.transpose ins(%q : memref<?x?x20x2048xf32>)
+      outs(%qt : memref<?x20x?x2048xf32>) permutation = [0, 2, 1, 3]
+  return
+}
