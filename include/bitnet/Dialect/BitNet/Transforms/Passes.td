@@ -49,7 +49,16 @@ def BitNetKVCache : Pass<"bitnet-kv-cache", "::mlir::ModuleOp"> {
       followed by `tensor.extract_slice` of positions [0, P + n) that attention
       reads;
     * the `present` results disappear (their names are kept in
-      `bitnet.kv_cache_output`).
+      `bitnet.kv_cache_output`);
+    * a cache that the graph reads only transposed, positions swapped with
+      the last dim (keys: scores = q · Kᵀ, directly or through an
+      `expand_shape` that adds unit dims for grouped-query attention), is
+      stored that way, `[..., D, C]` with `bitnet.kv_cache` the last axis:
+      only the new keys are transposed, and the scores read a view of the
+      cache instead of a transposed copy of all of it at every step (2B-model
+      decode at 128 to 384 positions, one Intel thread: 12.4 to 13.4
+      tokens/s). Results are bit-identical: the same products in the same
+      order.
 
     The caller guarantees P + n <= C (the runtime's session API checks it).
     Memory is the cache once; a step writes only the new positions.
