@@ -62,7 +62,8 @@ typedef struct Job {
   BitNetParallelBody body;
   void *arg;
   int64_t count;
-  int64_t chunk;
+  int64_t threads;
+  int64_t grain;
   atomic_int_fast64_t next;
 } Job;
 
@@ -73,14 +74,29 @@ static _Thread_local BitNetThreadPool *currentPool
     __attribute__((tls_model("initial-exec")));
 
 /// Takes chunks of the current job until none is left.
+/// Guided self-scheduling: each claim takes 1/threads of what is left,
+/// rounded up to whole grains. The first chunks are long runs of the weight
+/// streams and the last ones a grain each, so the threads finish together
+/// without many chunk starts (fixed chunks of 1/8 left a thread idle for up
+/// to one chunk at every region end: 2B-model decode on two Intel threads
+/// 25.3 -> 26.2 tokens/s, prefill 163 -> 190).
 static void runChunks(Job *job) {
+  int64_t begin = atomic_load_explicit(&job->next, memory_order_relaxed);
   for (;;) {
-    int64_t begin =
-        atomic_fetch_add_explicit(&job->next, job->chunk, memory_order_relaxed);
-    if (begin >= job->count)
-      return;
-    int64_t end = begin + job->chunk;
-    job->body(job->arg, begin, end < job->count ? end : job->count);
+    int64_t size;
+    do {
+      if (begin >= job->count)
+        return;
+      int64_t remaining = job->count - begin;
+      size = (remaining + job->threads - 1) / job->threads;
+      size = (size + job->grain - 1) / job->grain * job->grain;
+      if (size > remaining)
+        size = remaining;
+    } while (!atomic_compare_exchange_weak_explicit(
+        &job->next, &begin, begin + size, memory_order_relaxed,
+        memory_order_relaxed));
+    job->body(job->arg, begin, begin + size);
+    begin = atomic_load_explicit(&job->next, memory_order_relaxed);
   }
 }
 
@@ -178,13 +194,7 @@ void bitnetParallelFor(int64_t count, int64_t grain, BitNetParallelBody body,
     body(arg, 0, count);
     return;
   }
-  int64_t threads = pool->numWorkers + 1;
-  // About four chunks per thread balances a busy (shared) machine without
-  // paying much per chunk; never below the grain.
-  int64_t chunk = (count + 4 * threads - 1) / (4 * threads);
-  chunk = (chunk + grain - 1) / grain * grain;
-
-  Job job = {body, arg, count, chunk, 0};
+  Job job = {body, arg, count, pool->numWorkers + 1, grain, 0};
   atomic_store(&pool->job, &job);
   pthread_mutex_lock(&pool->mutex);
   atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
