@@ -70,6 +70,11 @@ static std::optional<CachePair> matchCachePair(BlockArgument arg,
   return pair;
 }
 
+static bool isConstantDim(Operation *op) {
+  auto dim = dyn_cast<tensor::DimOp>(op);
+  return dim && dim.getConstantIndex().has_value();
+}
+
 static std::optional<TransposedRead>
 matchTransposedRead(Operation *user, int64_t axis, int64_t last) {
   TransposedRead read{dyn_cast<tensor::ExpandShapeOp>(user), {}};
@@ -87,7 +92,7 @@ matchTransposedRead(Operation *user, int64_t axis, int64_t last) {
     dPos = groups[last].front();
     reader = nullptr;
     for (Operation *expandUser : read.expand->getUsers()) {
-      if (isa<tensor::DimOp>(expandUser))
+      if (isConstantDim(expandUser))
         continue;
       if (reader)
         return std::nullopt;
@@ -113,8 +118,13 @@ static SmallVector<TransposedRead> matchTransposedReads(CachePair &pair) {
   SmallVector<TransposedRead> reads;
   if (axis == last)
     return reads;
+  // Extents are renumbered for the new layout: only constant dims can be.
+  if (!llvm::all_of(pair.past.getUsers(), [&](Operation *user) {
+        return user == pair.concat.getOperation() || isConstantDim(user);
+      }))
+    return reads;
   for (Operation *user : pair.concat->getUsers()) {
-    if (isa<tensor::DimOp, func::ReturnOp>(user))
+    if (isConstantDim(user) || isa<func::ReturnOp>(user))
       continue;
     std::optional<TransposedRead> read = matchTransposedRead(user, axis, last);
     if (!read)
@@ -247,12 +257,9 @@ void KVCachePass::runOnOperation() {
           for (Operation *user :
                llvm::make_early_inc_range(read.expand->getUsers()))
             if (auto dim = dyn_cast<tensor::DimOp>(user)) {
-              std::optional<int64_t> d = dim.getConstantIndex();
-              if (!d)
-                continue;
               b.setInsertionPoint(dim);
               dim.replaceAllUsesWith(getValueOrCreateConstantIndexOp(
-                  b, dim.getLoc(), expandSizes[*d]));
+                  b, dim.getLoc(), expandSizes[*dim.getConstantIndex()]));
               dim.erase();
             }
           b.setInsertionPoint(read.transpose);
@@ -271,10 +278,8 @@ void KVCachePass::runOnOperation() {
       }
       for (Operation *user : llvm::make_early_inc_range(concat->getUsers()))
         if (auto dim = dyn_cast<tensor::DimOp>(user)) {
-          std::optional<int64_t> d = dim.getConstantIndex();
-          if (!d)
-            continue;
-          int64_t from = *d == axis ? last : *d == last ? axis : *d;
+          int64_t d = *dim.getConstantIndex();
+          int64_t from = d == axis ? last : d == last ? axis : d;
           b.setInsertionPoint(dim);
           dim.replaceAllUsesWith(getValueOrCreateConstantIndexOp(
               b, dim.getLoc(), presentSizes[from]));

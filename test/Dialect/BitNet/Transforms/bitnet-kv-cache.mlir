@@ -115,3 +115,44 @@ func.func @main(%past: tensor<?x2x?x4xf32>, %new: tensor<?x2x?x4xf32>)
   %heads = linalg.transpose ins(%present : tensor<?x2x?x4xf32>) outs(%init : tensor<?x?x2x4xf32>) permutation = [0, 2, 1, 3]
   return %heads, %present : tensor<?x?x2x4xf32>, tensor<?x2x?x4xf32>
 }
+
+// -----
+
+// Keys transposed directly (no expand): the transposed read is the cache
+// window itself.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: (%[[CACHE:[^:]+]]: tensor<?x2x4x?xf32> {bitnet.kv_cache = 3 : i64
+// CHECK: %[[PRESENT:.+]] = tensor.extract_slice
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[PRESENT]] : tensor<?x2x4x?xf32>
+func.func @main(%past: tensor<?x2x?x4xf32>, %new: tensor<?x2x?x4xf32>)
+    -> (tensor<?x2x4x?xf32>, tensor<?x2x?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %present = tensor.concat dim(2) %past, %new : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %b = tensor.dim %present, %c0 : tensor<?x2x?x4xf32>
+  %t = tensor.dim %present, %c2 : tensor<?x2x?x4xf32>
+  %init = tensor.empty(%b, %t) : tensor<?x2x4x?xf32>
+  %keys = linalg.transpose ins(%present : tensor<?x2x?x4xf32>) outs(%init : tensor<?x2x4x?xf32>) permutation = [0, 1, 3, 2]
+  return %keys, %present : tensor<?x2x4x?xf32>, tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// An extent read at a computed index cannot be renumbered: the ONNX layout
+// stays.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: tensor<?x2x?x4xf32> {bitnet.kv_cache = 2 : i64
+// CHECK: linalg.transpose
+func.func @main(%past: tensor<?x2x?x4xf32>, %new: tensor<?x2x?x4xf32>, %i: index)
+    -> (tensor<?x2x4x?xf32>, index, tensor<?x2x?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %present = tensor.concat dim(2) %past, %new : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %b = tensor.dim %present, %c0 : tensor<?x2x?x4xf32>
+  %t = tensor.dim %present, %c2 : tensor<?x2x?x4xf32>
+  %any = tensor.dim %present, %i : tensor<?x2x?x4xf32>
+  %init = tensor.empty(%b, %t) : tensor<?x2x4x?xf32>
+  %keys = linalg.transpose ins(%present : tensor<?x2x?x4xf32>) outs(%init : tensor<?x2x4x?xf32>) permutation = [0, 1, 3, 2]
+  return %keys, %any, %present : tensor<?x2x4x?xf32>, index, tensor<?x2x?x4xf32>
+}
