@@ -349,9 +349,10 @@ static LogicalResult jamReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   // Unroll-and-jam may replace the loop: keep hold of the nest's parent (the
   // tile's scf.parallel), which holds nothing else.
   Operation *nest = (*loops).front()->getParentOp();
+  // (`op` is erased: the diagnostic goes to the tile.)
   auto forOp = dyn_cast<scf::ForOp>((*loops)[loop]);
   if (!forOp || failed(loopUnrollJamByFactor(forOp, factor)))
-    return op.emitError("cannot unroll and jam this reduction loop");
+    return nest->emitError("cannot unroll and jam this reduction loop");
   // The copies address the accumulator through equal index computations:
   // CSE makes them the same values, then each element is loaded once and
   // stored once per jammed iteration.
