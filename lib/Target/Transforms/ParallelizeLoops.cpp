@@ -27,6 +27,8 @@ static constexpr int64_t kAssumedDynamicTrips = 64;
 /// runtime/Internal.h: int64_t bitnetParallelWidth(void), the threads a
 /// parallel-for of this run may use.
 static constexpr llvm::StringLiteral kParallelWidth = "bitnetParallelWidth";
+/// The longest group loop (TilePlan::groupLoops) that is jammed.
+static constexpr int64_t kMaxGroupTrips = 8;
 /// A tile size decided at run time: the loop's range over the pool's width.
 static constexpr int64_t kSplitByWidth = -1;
 /// How far ahead a jammed contraction over short weight rows prefetches
@@ -47,6 +49,11 @@ struct TilePlan {
   /// A contraction run as (..., k, n): the reduction loop k whose copies
   /// are jammed into the innermost loop, if any.
   std::optional<unsigned> jamLoop;
+  /// Short static parallel loops outside k that the swept operand does not
+  /// index (the query heads of a grouped-query attention group over one
+  /// Kᵀ or V): kept whole in the tile and jammed with k, so that each
+  /// element of that operand loaded feeds all of them.
+  SmallVector<unsigned> groupLoops;
 };
 } // namespace
 
@@ -125,10 +132,34 @@ static std::optional<TilePlan> planTiles(linalg::LinalgOp op, int64_t tileSize,
   // A short innermost run (a column block of bitnet-block-weight-columns,
   // an attention head) stays whole when a static outer loop can be split
   // instead: splitting it by width would leave each thread a fraction of it.
+  llvm::SmallBitVector group(loops, false);
+  if (sweepsInnermost && splittable[loops - 1]) {
+    unsigned n = loops - 1;
+    for (unsigned d = 0; d < n; ++d) {
+      if (!splittable[d] || ShapedType::isDynamic(ranges[d]) || ranges[d] < 2 ||
+          ranges[d] > kMaxGroupTrips)
+        continue;
+      bool shared = false, reads = false;
+      for (OpOperand *input : op.getDpsInputOperands()) {
+        AffineMap map = op.getMatchingIndexingMap(input);
+        bool swept = map.isFunctionOfDim(n) &&
+                     llvm::any_of(llvm::seq(0u, n), [&](unsigned r) {
+                       return iterators[r] == utils::IteratorType::reduction &&
+                              map.isFunctionOfDim(r);
+                     });
+        shared |= swept && !map.isFunctionOfDim(d);
+        reads |= map.isFunctionOfDim(d);
+      }
+      if (shared && reads) {
+        group.set(d);
+        plan.groupLoops.push_back(d);
+      }
+    }
+  }
   bool outerSplits = false;
   for (unsigned d = 0; d + 1 < loops; ++d)
-    outerSplits |=
-        splittable[d] && !ShapedType::isDynamic(ranges[d]) && ranges[d] > 1;
+    outerSplits |= splittable[d] && !group[d] &&
+                   !ShapedType::isDynamic(ranges[d]) && ranges[d] > 1;
   bool anySplit = false, allStatic = true;
   uint64_t tileWork = 1, totalWork = 1;
   for (unsigned d = 0; d < loops; ++d) {
@@ -150,7 +181,7 @@ static std::optional<TilePlan> planTiles(linalg::LinalgOp op, int64_t tileSize,
         anySplit = true;
       }
       tileWork = llvm::SaturatingMultiply(tileWork, trips);
-    } else if (transposed && d == *transposed && !innermost) {
+    } else if (group[d] || (transposed && d == *transposed && !innermost)) {
       tileWork = llvm::SaturatingMultiply(tileWork, trips);
     } else if (splittable[d] && (dynamic || ranges[d] > size)) {
       plan.sizes[d] = size;
@@ -330,15 +361,19 @@ static void prefetchShortRows(RewriterBase &rewriter, linalg::LinalgOp op,
 /// factor. Exact: every output element still sums its products in k order,
 /// and distinct elements are independent.
 static LogicalResult jamReduction(RewriterBase &rewriter, linalg::LinalgOp op,
-                                  unsigned loop, int64_t maxFactor,
-                                  bool shortRows) {
-  int64_t trips = op.getStaticLoopRanges()[loop];
+                                  unsigned loop, ArrayRef<unsigned> groupLoops,
+                                  int64_t maxFactor, bool shortRows) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t trips = ranges[loop];
   uint64_t factor = 1;
   if (!ShapedType::isDynamic(trips))
     while (2 * factor <= uint64_t(maxFactor) && trips % (2 * factor) == 0)
       factor *= 2;
-  if (factor == 1)
+  if (factor == 1 && groupLoops.empty())
     return success();
+  llvm::SmallPtrSet<Value, 4> inputs;
+  for (OpOperand *input : op.getDpsInputOperands())
+    inputs.insert(input->get());
   rewriter.setInsertionPoint(op);
   FailureOr<linalg::LinalgLoops> loops = linalg::linalgOpToLoops(rewriter, op);
   if (failed(loops))
@@ -353,6 +388,48 @@ static LogicalResult jamReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   auto forOp = dyn_cast<scf::ForOp>((*loops)[loop]);
   if (!forOp || failed(loopUnrollJamByFactor(forOp, factor)))
     return nest->emitError("cannot unroll and jam this reduction loop");
+  if (!groupLoops.empty()) {
+    // k's jam made its bounds inside the group loops: constants, which
+    // move to the tile's start so that the group loops' inner bounds are
+    // invariant.
+    Block &tileBody = nest->getRegion(0).front();
+    nest->walk([&](arith::ConstantOp constant) {
+      if (constant->getBlock() != &tileBody)
+        constant->moveBefore(&tileBody, tileBody.begin());
+    });
+    for (unsigned group : groupLoops) {
+      auto groupFor = dyn_cast<scf::ForOp>((*loops)[group]);
+      if (!groupFor ||
+          failed(loopUnrollJamByFactor(groupFor, uint64_t(ranges[group]))))
+        return nest->emitError("cannot unroll and jam this group loop");
+    }
+    // The group's copies load the same elements of the shared input between
+    // their accumulator stores: loads of inputs, which the op does not
+    // write, move above the stores (in order) so that CSE merges them. (CSE
+    // first makes the copies' index computations the same values.)
+    DominanceInfo dominance(nest);
+    eliminateCommonSubExpressions(rewriter, dominance, nest);
+    nest->walk([&](scf::ForOp inner) {
+      Block *body = inner.getBody();
+      if (!body->getOps<scf::ForOp>().empty())
+        return;
+      forwardAccumulator(rewriter, *body);
+      Operation *firstStore = nullptr;
+      for (Operation &bodyOp : llvm::make_early_inc_range(*body)) {
+        if (isa<memref::StoreOp>(bodyOp) && !firstStore)
+          firstStore = &bodyOp;
+        auto load = dyn_cast<memref::LoadOp>(bodyOp);
+        if (!load || !firstStore || !inputs.contains(load.getMemRef()) ||
+            llvm::any_of(load->getOperands(), [&](Value v) {
+              Operation *def = v.getDefiningOp();
+              return def && def->getBlock() == body &&
+                     !def->isBeforeInBlock(firstStore);
+            }))
+          continue;
+        load->moveBefore(firstStore);
+      }
+    });
+  }
   // The copies address the accumulator through equal index computations:
   // CSE makes them the same values, then each element is loaded once and
   // stored once per jammed iteration.
@@ -400,10 +477,16 @@ void ParallelizeLoopsPass::runOnOperation() {
                       rewriter.getI64IntegerAttr(plan->grain));
     rewriter.eraseOp(op);
     bool shortRows = plan->sizes.back() == 0;
+    // Jammed group loops multiply the products per accumulator step: a long
+    // row keeps about `jam-factor` of them in all.
+    int64_t factor = shortRows ? shortRowJamFactor : jamFactor;
+    for (unsigned group : plan->groupLoops)
+      if (!shortRows)
+        factor = std::max<int64_t>(
+            1, factor / tiled->op.getStaticLoopRanges()[group]);
     if (plan->jamLoop &&
         failed(jamReduction(rewriter, tiled->op, *plan->jamLoop,
-                            shortRows ? shortRowJamFactor : jamFactor,
-                            shortRows)))
+                            plan->groupLoops, factor, shortRows)))
       return signalPassFailure();
   }
 }

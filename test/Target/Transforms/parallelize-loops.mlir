@@ -191,3 +191,33 @@ func.func @head_transpose(%q: memref<?x?x20x2048xf32>, %qt: memref<?x20x?x2048xf
       outs(%qt : memref<?x20x?x2048xf32>) permutation = [0, 2, 1, 3]
   return
 }
+
+// Grouped-query attention scores: the 4 query heads of a group (g, static,
+// not read by Kᵀ) stay whole in the tile and are jammed with k (16 / 4 = 4
+// copies): each Kᵀ element loaded feeds all 4 heads, each head's
+// accumulator is stored once per 4 products.
+// CHECK-LABEL: func.func @gqa_scores
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = ({{.*}}) to (%c5{{.*}}, %{{.*}}) step
+// CHECK: %[[Q:.*]] = memref.subview %arg0[0, %{{.*}}, 0, 0, 0] [1, 1, 4, 1, 128]
+// CHECK: %[[KT:.*]] = memref.subview %arg1
+// CHECK: %[[S:.*]] = memref.subview %arg2[0, %{{.*}}, 0, 0, %{{.*}}] [1, 1, 4, 1, %{{.*}}]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c128 step %c4
+// CHECK-COUNT-4: memref.load %[[KT]]
+// CHECK-NOT: memref.load %[[KT]]
+// CHECK-COUNT-4: memref.store %{{.*}}, %[[S]]
+// CHECK-NOT: memref.store
+// CHECK: scf.reduce
+func.func @gqa_scores(%q: memref<1x5x4x1x128xf32>, %kt: memref<1x5x1x128x?xf32>, %s: memref<1x5x4x1x?xf32>) {
+  linalg.generic {
+      indexing_maps = [affine_map<(b, h, g, t, d, p) -> (b, h, g, t, d)>,
+                       affine_map<(b, h, g, t, d, p) -> (b, h, 0, d, p)>,
+                       affine_map<(b, h, g, t, d, p) -> (b, h, g, t, p)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]}
+      ins(%q, %kt : memref<1x5x4x1x128xf32>, memref<1x5x1x128x?xf32>) outs(%s : memref<1x5x4x1x?xf32>) {
+  ^bb0(%a: f32, %k: f32, %o: f32):
+    %m = arith.mulf %a, %k : f32
+    %r = arith.addf %o, %m : f32
+    linalg.yield %r : f32
+  }
+  return
+}
