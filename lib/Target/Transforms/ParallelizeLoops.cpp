@@ -129,9 +129,7 @@ static std::optional<TilePlan> planTiles(linalg::LinalgOp op, int64_t tileSize,
       ArrayRef(iterators).drop_back(), [](utils::IteratorType type) {
         return type == utils::IteratorType::reduction;
       });
-  // A short innermost run (a column block of bitnet-block-weight-columns,
-  // an attention head) stays whole when a static outer loop can be split
-  // instead: splitting it by width would leave each thread a fraction of it.
+  // Group loops (TilePlan::groupLoops): whole in the tile, never split.
   llvm::SmallBitVector group(loops, false);
   if (sweepsInnermost && splittable[loops - 1]) {
     unsigned n = loops - 1;
@@ -156,6 +154,9 @@ static std::optional<TilePlan> planTiles(linalg::LinalgOp op, int64_t tileSize,
       }
     }
   }
+  // A short innermost run (a column block of bitnet-block-weight-columns,
+  // an attention head) stays whole when a static outer loop can be split
+  // instead: splitting it by width would leave each thread a fraction of it.
   bool outerSplits = false;
   for (unsigned d = 0; d + 1 < loops; ++d)
     outerSplits |= splittable[d] && !group[d] &&

@@ -285,11 +285,10 @@ void KVCachePass::runOnOperation() {
               b, dim.getLoc(), presentSizes[from]));
           dim.erase();
         }
-      // Left: the return, which is dropped below.
-      concat->replaceAllUsesWith(SmallVector<Value>{present});
-    } else {
-      concat.replaceAllUsesWith(present);
     }
+    // (Transposed, only the return is left, and that result is dropped
+    // below.)
+    concat.replaceAllUsesWith(present);
     concat.erase();
     droppedResults.set(pair.resultIndex);
 
