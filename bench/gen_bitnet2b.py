@@ -3,7 +3,7 @@
 
 usage: gen_bitnet2b.py --out DIR [--layers 30] [--vocab 128256] [--hidden 2560]
                        [--heads 20] [--kv-heads 5] [--head-dim 128] [--ffn 6912]
-                       [--head float32|int8pc] [--seed 0] [--name model.onnx]
+                       [--head float32|int8pc|int8a8] [--seed 0] [--name model.onnx]
 
 Writes DIR/<name> and its external data DIR/<name>.data (one file for all
 tensors of >= 1024 bytes, as onnx.save_model(..., save_as_external_data=True,
@@ -35,6 +35,9 @@ the int8 export mode of bitq.py), only with other sizes:
               --head int8pc : int8 [hidden, vocab] (values -127..127, NOT ternary) ->
                               Cast(float) -> Mul(g [1, vocab]) -> MatMul (weight-only int8,
                               per output channel)
+              --head int8a8 : the same int8 weights (same draws), after the BitLinear int8
+                              absmax activation quantizer: W8A8 (llama.cpp likewise quantizes
+                              the activations of its Q6_K head to 8 bits, Q8_K)
 
 Weights are random (numpy default_rng(seed)): ternary values uniform over
 {-1, 0, 1}, g = 1/sqrt(in), norm weights 1, embedding N(0, 1), head N(0, 1/hidden).
@@ -260,6 +263,8 @@ def build(args, w, rng):
         del hi8
         w.init("m.head_g", np.full((1, V), std / 40.0, dtype=np.float32))
         hw = n("Mul", [n("Cast", ["m.head_i8"], "/m/head/Cast", to=TensorProto.FLOAT), "m.head_g"], "/m/head/Mul")
+        if args.head == "int8a8":
+            y = quant(y, "/m/head/act", qc)
     w.nodes.append(helper.make_node("MatMul", [y, hw], ["logits"], name="/m/MatMul"))
     return presents
 
@@ -275,7 +280,7 @@ def main():
     ap.add_argument("--kv-heads", type=int, default=5)
     ap.add_argument("--head-dim", type=int, default=128)
     ap.add_argument("--ffn", type=int, default=6912)
-    ap.add_argument("--head", choices=["float32", "int8pc"], default="float32")
+    ap.add_argument("--head", choices=["float32", "int8pc", "int8a8"], default="float32")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()

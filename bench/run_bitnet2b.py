@@ -285,7 +285,7 @@ def main():
     tern = info["ternary_params"]
     w_tern = tern / 4                      # 2 bits per ternary weight (as packed in model.so)
     # LM head, read whole per token: float32, or int8 + a float32 scale per column.
-    w_head = H * V + V * 4 if info.get("head") == "int8pc" else H * V * 4
+    w_head = H * V + V * 4 if info.get("head") in ("int8pc", "int8a8") else H * V * 4
     w_small = L * (4 * H + 0 * 0) * 4 + L * 7 * 4  # norms (approx.) + scales, negligible
     ctx = a.prompt_len + a.max_new_tokens / 2      # mean cache length during decode
     kv = 2 * L * HKV * D * 4 * ctx                 # float32 K and V read per token

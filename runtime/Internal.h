@@ -154,6 +154,14 @@ typedef struct BitNetMemRef2DI32 {
                                             BitNetMemRef2DI32 *acc);
 #include "bitnet/Kernels/Kernels.def"
 
+/// One declaration per registered int8 variant: the same contract with the
+/// weight in the `i8` layout (bitnet/Kernels/I8Layout.h).
+#define BITNET_I8_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
+  void _mlir_ciface_bitnet_i8_matmul_##NAME(const BitNetMemRef2DI8 *q,         \
+                                            const BitNetMemRef1DU8 *w,         \
+                                            BitNetMemRef2DI32 *acc);
+#include "bitnet/Kernels/Kernels.def"
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 
 #include "bitnet/Kernels/KernelRegistry.h"
 #include "bitnet/Kernels/I2Layout.h"
+#include "bitnet/Kernels/I8Layout.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLExtras.h"
@@ -17,44 +18,47 @@
 using namespace mlir;
 using namespace mlir::bitnet;
 
-static constexpr StringLiteral kI2Prefix = "i2.";
+StringRef mlir::bitnet::getFamilyName(KernelFamily family) {
+  return family == KernelFamily::I2 ? "i2" : "i8";
+}
 
 std::string KernelInfo::getAttrValue() const {
-  return (Twine(kI2Prefix) + name).str();
+  return (getFamilyName(family) + "." + name).str();
 }
 
 std::string KernelInfo::getSymbol() const {
-  return (Twine("bitnet_i2_matmul_") + name).str();
+  return ("bitnet_" + getFamilyName(family) + "_matmul_" + name).str();
 }
 
-ArrayRef<KernelInfo> mlir::bitnet::getI2Kernels() {
+ArrayRef<KernelInfo> mlir::bitnet::getKernels() {
   static const KernelInfo kernels[] = {
 #define BITNET_I2_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
-  {#NAME, #ARCH, FEATURES, PRIORITY},
+  {KernelFamily::I2, #NAME, #ARCH, FEATURES, PRIORITY},
+#define BITNET_I8_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
+  {KernelFamily::I8, #NAME, #ARCH, FEATURES, PRIORITY},
 #include "bitnet/Kernels/Kernels.def"
   };
   return kernels;
 }
 
 const KernelInfo *mlir::bitnet::lookupKernel(StringRef kernelAttr) {
-  if (!kernelAttr.consume_front(kI2Prefix))
-    return nullptr;
-  for (const KernelInfo &kernel : getI2Kernels())
-    if (kernel.name == kernelAttr)
+  for (const KernelInfo &kernel : getKernels())
+    if (kernel.getAttrValue() == kernelAttr)
       return &kernel;
   return nullptr;
 }
 
-const KernelInfo *mlir::bitnet::selectI2Kernel(StringRef arch,
-                                               StringRef cpuFeatures) {
+const KernelInfo *mlir::bitnet::selectKernel(KernelFamily family,
+                                             StringRef arch,
+                                             StringRef cpuFeatures) {
   SmallVector<StringRef> available;
   cpuFeatures.split(available, ' ', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
   llvm::StringSet<> have;
   for (StringRef feature : available)
     have.insert(feature);
   const KernelInfo *best = nullptr;
-  for (const KernelInfo &kernel : getI2Kernels()) {
-    if (kernel.arch != arch)
+  for (const KernelInfo &kernel : getKernels()) {
+    if (kernel.family != family || kernel.arch != arch)
       continue;
     SmallVector<StringRef> needed;
     kernel.features.split(needed, ' ', -1, false);
@@ -88,6 +92,28 @@ mlir::bitnet::packTernaryI2FromPlain(ArrayRef<uint8_t> plain, int64_t rows,
         uint8_t &out = block[within % BITNET_I2_BLOCK_BYTES];
         out = (out & ~(3u << shift)) | (code << shift);
       }
+    }
+  }
+  return packed;
+}
+
+std::optional<SmallVector<uint8_t>>
+mlir::bitnet::packInt8I8FromInt8(ArrayRef<uint8_t> int8, int64_t rows,
+                                 int64_t cols) {
+  if (rows < 0 || cols < 0 || static_cast<int64_t>(int8.size()) != rows * cols)
+    return std::nullopt;
+  // The zero code everywhere, so padding needs no extra pass.
+  SmallVector<uint8_t> packed(bitnetI8PackedBytes(rows, cols),
+                              BITNET_I8_ZERO_CODE);
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint8_t *src = int8.data() + r * cols;
+    uint8_t *row = packed.data() + bitnetI8RowOffset(r, cols);
+    for (int64_t k0 = 0; k0 < cols; k0 += BITNET_I8_UNIT_BYTES) {
+      uint8_t *unit = row + bitnetI8UnitInRow(k0 / BITNET_I8_UNIT_BYTES);
+      int64_t end = std::min<int64_t>(cols - k0, BITNET_I8_UNIT_BYTES);
+      // c = w + 128: flipping the sign bit of the two's complement byte.
+      for (int64_t j = 0; j < end; ++j)
+        unit[j] = src[k0 + j] ^ 0x80;
     }
   }
   return packed;

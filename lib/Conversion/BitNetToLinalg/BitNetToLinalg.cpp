@@ -399,16 +399,58 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
 struct TernaryMatmulLowering : OpConversionPattern<TernaryMatmulOp> {
   using OpConversionPattern::OpConversionPattern;
 
+  /// A plain [rows, ceil(cols / 4)] code blob unpacked to one i8 per weight.
+  static Value unpackPlain(ConversionPatternRewriter &rewriter, Location loc,
+                           Value packed, int64_t cols) {
+    // Unpack to one i8 per weight: w[n, k] = ((byte[n, k / 4] >> 2 (k % 4))
+    // & 3) - 1.
+    int64_t rows = cast<RankedTensorType>(packed.getType()).getDimSize(0);
+    MLIRContext *ctx = rewriter.getContext();
+    Type i8 = rewriter.getI8Type();
+    Value unpackedInit = emptyTensor(
+        rewriter, loc,
+        {rewriter.getIndexAttr(rows), rewriter.getIndexAttr(cols)}, i8);
+    AffineExpr n = rewriter.getAffineDimExpr(0),
+               k = rewriter.getAffineDimExpr(1);
+    return linalg::GenericOp::create(
+               rewriter, loc, unpackedInit.getType(), ValueRange{packed},
+               ValueRange{unpackedInit},
+               ArrayRef<AffineMap>{
+                   AffineMap::get(2, 0, {n, k.floorDiv(4)}, ctx),
+                   identity(rewriter, 2)},
+               iterators(2),
+               [&](OpBuilder &nb, Location nl, ValueRange args) {
+                 Value kIndex = linalg::IndexOp::create(nb, nl, 1);
+                 Value four = arith::ConstantIndexOp::create(nb, nl, 4);
+                 Value slot = arith::RemUIOp::create(nb, nl, kIndex, four);
+                 Value slotI8 = arith::IndexCastOp::create(nb, nl, i8, slot);
+                 Value two = arith::ConstantOp::create(
+                     nb, nl, nb.getIntegerAttr(i8, 2));
+                 Value shift = arith::MulIOp::create(nb, nl, slotI8, two);
+                 Value code = arith::AndIOp::create(
+                     nb, nl, arith::ShRUIOp::create(nb, nl, args[0], shift),
+                     arith::ConstantOp::create(nb, nl,
+                                               nb.getIntegerAttr(i8, 3)));
+                 Value one = arith::ConstantOp::create(
+                     nb, nl, nb.getIntegerAttr(i8, 1));
+                 linalg::YieldOp::create(
+                     nb, nl,
+                     arith::SubIOp::create(nb, nl, code, one).getResult());
+               })
+        .getResult(0);
+  }
+
   LogicalResult
   matchAndRewrite(TernaryMatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     TernaryAttr weight = op.getWeight();
-    if (weight.getLayout() != TernaryLayout::plain)
-      return rewriter.notifyMatchFailure(op, "not the plain layout");
+    if (!weight.isCanonical())
+      return rewriter.notifyMatchFailure(op, "not the plain or int8 layout");
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     int64_t rows = weight.getRows(), cols = weight.getCols();
-    int64_t rowBytes = TernaryAttr::getPlainRowBytes(cols);
+    bool int8 = weight.isInt8();
+    int64_t rowBytes = int8 ? cols : TernaryAttr::getPlainRowBytes(cols);
     Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
 
     // The packed blob, viewed as [rows, rowBytes] (same resource, no copy).
@@ -417,38 +459,8 @@ struct TernaryMatmulLowering : OpConversionPattern<TernaryMatmulOp> {
         rewriter, loc,
         DenseResourceElementsAttr::get(packedType,
                                        weight.getData().getRawHandle()));
-
-    // Unpack to one i8 per weight: w[n, k] = ((byte[n, k / 4] >> 2 (k % 4))
-    // & 3) - 1.
-    Value unpackedInit = emptyTensor(
-        rewriter, loc,
-        {rewriter.getIndexAttr(rows), rewriter.getIndexAttr(cols)}, i8);
-    AffineExpr n = rewriter.getAffineDimExpr(0),
-               k = rewriter.getAffineDimExpr(1);
-    Value unpacked =
-        linalg::GenericOp::create(
-            rewriter, loc, unpackedInit.getType(), ValueRange{packed},
-            ValueRange{unpackedInit},
-            ArrayRef<AffineMap>{AffineMap::get(2, 0, {n, k.floorDiv(4)}, ctx),
-                                identity(rewriter, 2)},
-            iterators(2),
-            [&](OpBuilder &nb, Location nl, ValueRange args) {
-              Value kIndex = linalg::IndexOp::create(nb, nl, 1);
-              Value four = arith::ConstantIndexOp::create(nb, nl, 4);
-              Value slot = arith::RemUIOp::create(nb, nl, kIndex, four);
-              Value slotI8 = arith::IndexCastOp::create(nb, nl, i8, slot);
-              Value two = arith::ConstantOp::create(
-                  nb, nl, nb.getIntegerAttr(i8, 2));
-              Value shift = arith::MulIOp::create(nb, nl, slotI8, two);
-              Value code = arith::AndIOp::create(
-                  nb, nl, arith::ShRUIOp::create(nb, nl, args[0], shift),
-                  arith::ConstantOp::create(nb, nl, nb.getIntegerAttr(i8, 3)));
-              Value one =
-                  arith::ConstantOp::create(nb, nl, nb.getIntegerAttr(i8, 1));
-              linalg::YieldOp::create(
-                  nb, nl, arith::SubIOp::create(nb, nl, code, one).getResult());
-            })
-            .getResult(0);
+    // An int8 weight is already one signed byte per weight.
+    Value unpacked = int8 ? packed : unpackPlain(rewriter, loc, packed, cols);
 
     // acc[..., n] = sum_k q[..., k] * w[n, k] in i32: loops (batch..., n, k).
     Value input = adaptor.getInput();
@@ -695,10 +707,9 @@ struct ConvertBitNetToLinalgPass
         return WalkResult::advance();
       // A selected kernel reads its own layout (KernelCalls.cpp).
       auto matmul = dyn_cast<TernaryMatmulOp>(op);
-      if (weight.getLayout() != TernaryLayout::plain &&
-          !(matmul && matmul.getKernel())) {
-        op->emitOpError("the reference lowering reads the plain weight "
-                        "layout, got ")
+      if (!weight.isCanonical() && !(matmul && matmul.getKernel())) {
+        op->emitOpError("the reference lowering reads the plain or int8 "
+                        "weight layout, got ")
             << stringifyTernaryLayout(weight.getLayout());
         return WalkResult::interrupt();
       }

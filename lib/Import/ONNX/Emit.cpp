@@ -696,8 +696,7 @@ Value Importer::emitBitLinear(Location loc, const BitLinearMatch &m, Value x) {
       {static_cast<int64_t>(m.weight.scales.size())}, b.getF32Type());
   auto scales =
       DenseElementsAttr::get(scalesType, ArrayRef<float>(m.weight.scales));
-  auto weight =
-      TernaryAttr::get(ctx, m.rows, m.cols, TernaryLayout::plain, scales, data);
+  auto weight = TernaryAttr::get(ctx, m.rows, m.cols, m.layout, scales, data);
   auto scheme =
       QuantSchemeAttr::get(ctx, m.bits, m.method, Granularity::per_token, 0);
   IntegerAttr hadamard =

@@ -48,6 +48,8 @@ struct BitLinearMatch {
   /// The ternary scales; the values are in `packed` (plain layout).
   TernarySplit weight;
   SmallVector<uint8_t> packed;
+  /// `plain` (ternary) or `int8` (8-bit weights: a W8A8 layer).
+  TernaryLayout layout = TernaryLayout::plain;
   int64_t rows = 0, cols = 0;
   unsigned bits = 8;
   QuantMethod method = QuantMethod::absmax;
@@ -139,6 +141,12 @@ private:
   static bool packCastWeightPlain(const CastWeight &cw,
                                   SmallVector<uint8_t> &packed,
                                   SmallVector<float> &scales);
+  /// The `int8` layout (the [n, k] transpose, one byte per weight) of an
+  /// int8 CastWeight whose values are not all ternary, with g as scales, when
+  /// g is a positive scale per tensor or output channel; false otherwise.
+  static bool packCastWeightInt8(const CastWeight &cw,
+                                 SmallVector<uint8_t> &packed,
+                                 SmallVector<float> &scales);
   /// Drops the constants that nothing emitted reads (folded intermediates,
   /// weights of matched BitLinears).
   void pruneConstants();

@@ -719,6 +719,40 @@ bool Importer::packCastWeightPlain(const CastWeight &cw,
   return true;
 }
 
+/// The [n, k] transpose of an int8 [k, n] constant as bytes, in tiles (a
+/// plain loop misses the cache on every read).
+static void transposeInt8(const ConstTensor &q, int64_t k, int64_t n,
+                          SmallVector<uint8_t> &out) {
+  out.resize_for_overwrite(n * k);
+  constexpr int64_t kTile = 64;
+  ArrayRef<uint8_t> narrow =
+      q.i.isNarrow() ? q.i.narrowBytes() : ArrayRef<uint8_t>();
+  for (int64_t c0 = 0; c0 < k; c0 += kTile)
+    for (int64_t r0 = 0; r0 < n; r0 += kTile)
+      for (int64_t c = c0, ce = std::min(c0 + kTile, k); c < ce; ++c)
+        for (int64_t r = r0, re = std::min(r0 + kTile, n); r < re; ++r)
+          out[r * k + c] = narrow.empty() ? static_cast<uint8_t>(q.i[c * n + r])
+                                          : narrow[c * n + r];
+}
+
+bool Importer::packCastWeightInt8(const CastWeight &cw,
+                                  SmallVector<uint8_t> &packed,
+                                  SmallVector<float> &scales) {
+  const ConstTensor &g = *cw.g;
+  if (cw.q->dtype != kInt8 || cw.gRowStride != 0 || cw.k <= 0 || cw.n <= 0)
+    return false;
+  int64_t channels = cw.gColStride ? cw.n : 1;
+  scales.clear();
+  for (int64_t r = 0; r < channels; ++r) {
+    float v = g.f[r * cw.gColStride];
+    if (!(v > 0.0f) || !std::isfinite(v))
+      return false;
+    scales.push_back(v);
+  }
+  transposeInt8(*cw.q, cw.k, cw.n, packed);
+  return true;
+}
+
 std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
   // q = Clip(Round(Mul(x, s)), lo, hi) with
   // s = Div(c, Clip(Reduce(Abs(x), axes=[-1], keepdims=1), eps)).
@@ -791,8 +825,10 @@ std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
   if (node.op_type() == "MatMul") {
     // Float weight: MatMul(Div(q, s), W) with W a constant [K, N].
     const onnx::NodeProto *div = producerOf(node.input(0), "Div");
-    ConstPtr w = constant(node.input(1));
-    std::optional<CastWeight> cw = w ? std::nullopt : castWeight(node.input(1));
+    // Mul(Cast(q), g) is read from q (the f32 product would be folded, and
+    // cannot tell 8-bit weights from float ones).
+    std::optional<CastWeight> cw = castWeight(node.input(1));
+    ConstPtr w = cw ? nullptr : constant(node.input(1));
     if (!div || (!cw && (!w || !w->isFloat() || w->shape.size() != 2)))
       return std::nullopt;
     aq = matchQ(div->input(0));
@@ -803,6 +839,10 @@ std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
     m.cols = k;
     if (cw && packCastWeightPlain(*cw, m.packed, m.weight.scales)) {
       packedDirectly = true;
+    } else if (cw && packCastWeightInt8(*cw, m.packed, m.weight.scales)) {
+      // Not ternary but 8-bit: a W8A8 layer (an LM head, say).
+      packedDirectly = true;
+      m.layout = TernaryLayout::int8;
     } else {
       // The [n, k] transpose, in tiles (a plain loop misses the cache on
       // every read), into a buffer reused across matches.
@@ -841,24 +881,30 @@ std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
       int64_t k = w->shape[0], n = w->shape[1];
       if (g->numElements() != 1 && g->numElements() != n)
         continue;
+      bool ok = llvm::all_of(
+          g->f, [](float v) { return v > 0.0f && std::isfinite(v); });
+      if (!ok)
+        continue;
       TernarySplit split;
       split.values.resize(n * k);
-      bool ok = true;
-      for (int64_t r = 0; r < n && ok; ++r)
+      bool ternary = true;
+      for (int64_t r = 0; r < n && ternary; ++r)
         for (int64_t c = 0; c < k; ++c) {
           int64_t v = w->i[c * n + r];
           if (v < -1 || v > 1) {
-            ok = false;
+            ternary = false;
             break;
           }
           split.values[r * k + c] = static_cast<int8_t>(v);
         }
-      for (float v : g->f)
-        if (!(v > 0.0f) || !std::isfinite(v))
-          ok = false;
-      if (!ok)
-        continue;
       split.scales.assign(g->f.begin(), g->f.end());
+      if (!ternary) {
+        // 8-bit weights: a W8A8 layer, kept one byte per weight.
+        split.values = {};
+        transposeInt8(*w, k, n, m.packed);
+        packedDirectly = true;
+        m.layout = TernaryLayout::int8;
+      }
       m.weight = std::move(split);
       m.rows = n;
       m.cols = k;

@@ -1,9 +1,9 @@
 // RUN: bitnet-opt %s --convert-bitnet-to-linalg --split-input-file -verify-diagnostics
 
-// The reference lowering only reads the plain layout; a matmul in a kernel
+// The reference lowering only reads the plain and int8 layouts; a matmul in a kernel
 // layout must name its kernel (the verifier says so first).
 func.func @ternary_matmul_i2(%q: tensor<4x8xi8>) -> tensor<4x2xi32> {
-  // expected-error @+1 {{'bitnet.ternary_matmul' op a weight in the i2 layout needs a kernel (the reference reads plain)}}
+  // expected-error @+1 {{'bitnet.ternary_matmul' op a weight in the i2 layout needs a kernel (the reference reads plain or int8)}}
   %a = bitnet.ternary_matmul %q, <2x8, i2, scales = dense<1.0> : tensor<1xf32>, data = dense_resource<wi2> : tensor<256xi8>> : tensor<4x8xi8>
   return %a : tensor<4x2xi32>
 }
@@ -18,7 +18,7 @@ func.func @ternary_matmul_i2(%q: tensor<4x8xi8>) -> tensor<4x2xi32> {
 // -----
 
 func.func @bitlinear_lut(%x: tensor<4x8xf32>) -> tensor<4x2xf32> {
-  // expected-error @+1 {{'bitnet.bitlinear' op the reference lowering reads the plain weight layout, got lut}}
+  // expected-error @+1 {{'bitnet.bitlinear' op the reference lowering reads the plain or int8 weight layout, got lut}}
   %y = bitnet.bitlinear %x, <2x8, lut, scales = dense<1.0> : tensor<1xf32>, data = dense_resource<wlut> : tensor<6xi8>>, <bits = 8, method = absmax, granularity = per_token> : tensor<4x8xf32>
   return %y : tensor<4x2xf32>
 }

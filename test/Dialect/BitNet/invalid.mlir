@@ -988,7 +988,47 @@ func.func @ternary_matmul_kernel_plain_layout(%q: tensor<2x8xi8>) {
 // -----
 
 func.func @ternary_matmul_i2_without_kernel(%q: tensor<2x8xi8>) {
-  // expected-error @+1 {{'bitnet.ternary_matmul' op a weight in the i2 layout needs a kernel (the reference reads plain)}}
+  // expected-error @+1 {{'bitnet.ternary_matmul' op a weight in the i2 layout needs a kernel (the reference reads plain or int8)}}
   %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<256xi8>> : tensor<2x8xi8>
+  return
+}
+
+// -----
+
+func.func @ternary_matmul_i8_without_kernel(%q: tensor<2x8xi8>) {
+  // expected-error @+1 {{'bitnet.ternary_matmul' op a weight in the i8 layout needs a kernel (the reference reads plain or int8)}}
+  %a = bitnet.ternary_matmul %q, <3x8, i8, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<256xi8>> : tensor<2x8xi8>
+  return
+}
+
+// -----
+
+func.func @ternary_matmul_int8_kernel_on_i2(%q: tensor<2x8xi8>) {
+  // expected-error @+1 {{'bitnet.ternary_matmul' op kernel 'i8.x86_64_generic' reads the i8 layout, the weight is i2}}
+  %a = bitnet.ternary_matmul %q, <3x8, i2, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<256xi8>> {kernel = "i8.x86_64_generic"} : tensor<2x8xi8>
+  return
+}
+
+// -----
+
+func.func @ternary_matmul_int2_kernel_on_i8(%q: tensor<2x8xi8>) {
+  // expected-error @+1 {{'bitnet.ternary_matmul' op kernel 'i2.x86_64_generic' reads the i2 layout, the weight is i8}}
+  %a = bitnet.ternary_matmul %q, <3x8, i8, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<256xi8>> {kernel = "i2.x86_64_generic"} : tensor<2x8xi8>
+  return
+}
+
+// -----
+
+func.func @int8_bytes(%q: tensor<2x8xi8>) {
+  // expected-error @+1 {{layout int8 of a 3x8 matrix needs 24 bytes, got 6}}
+  %a = bitnet.ternary_matmul %q, <3x8, int8, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<6xi8>> : tensor<2x8xi8>
+  return
+}
+
+// -----
+
+func.func @i8_bytes(%q: tensor<2x8xi8>) {
+  // expected-error @+1 {{layout i8 of a 3x8 matrix needs 256 bytes, got 24}}
+  %a = bitnet.ternary_matmul %q, <3x8, i8, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w> : tensor<24xi8>> {kernel = "i8.x86_64_generic"} : tensor<2x8xi8>
   return
 }

@@ -8,6 +8,7 @@
 #include "bitnet/Dialect/BitNet/IR/BitNetDialect.h"
 #include "bitnet/Dialect/BitNet/IR/TernaryPacking.h"
 #include "bitnet/Kernels/I2Layout.h"
+#include "bitnet/Kernels/I8Layout.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -96,6 +97,10 @@ static int64_t getPackedBytes(TernaryLayout layout, int64_t rows,
     return rows * TernaryAttr::getPlainRowBytes(cols);
   case TernaryLayout::i2:
     return bitnetI2PackedBytes(rows, cols);
+  case TernaryLayout::int8:
+    return rows * cols;
+  case TernaryLayout::i8:
+    return bitnetI8PackedBytes(rows, cols);
   case TernaryLayout::lut: {
     // Groups of 3 weights: a 4-bit pattern index (two per byte) plus a sign
     // bit (eight per byte) per group; 5 bits per 3 weights.

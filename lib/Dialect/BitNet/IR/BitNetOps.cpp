@@ -261,18 +261,21 @@ LogicalResult TernaryMatmulOp::verify() {
   TernaryLayout layout = getWeight().getLayout();
   std::optional<StringRef> kernel = getKernel();
   if (!kernel) {
-    if (layout != TernaryLayout::plain)
+    if (!getWeight().isCanonical())
       return emitOpError("a weight in the ")
              << stringifyTernaryLayout(layout)
-             << " layout needs a kernel (the reference reads plain)";
+             << " layout needs a kernel (the reference reads plain or int8)";
     return success();
   }
-  if (!lookupKernel(*kernel))
+  const KernelInfo *info = lookupKernel(*kernel);
+  if (!info)
     return emitOpError("unknown kernel '") << *kernel << "'";
-  if (layout != TernaryLayout::i2)
+  TernaryLayout reads =
+      info->family == KernelFamily::I2 ? TernaryLayout::i2 : TernaryLayout::i8;
+  if (layout != reads)
     return emitOpError("kernel '")
-           << *kernel << "' reads the i2 layout, the weight is "
-           << stringifyTernaryLayout(layout);
+           << *kernel << "' reads the " << stringifyTernaryLayout(reads)
+           << " layout, the weight is " << stringifyTernaryLayout(layout);
   return success();
 }
 

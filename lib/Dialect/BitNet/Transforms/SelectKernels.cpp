@@ -27,8 +27,9 @@ struct SelectKernelsPass
 };
 } // namespace
 
-/// The i2 form of a plain weight, or null (with a diagnostic at `op`).
-static TernaryAttr repackI2(Operation *op, TernaryAttr weight) {
+/// The kernel layout of a canonical weight (`i2` for `plain`, `i8` for
+/// `int8`), or null (with a diagnostic at `op`).
+static TernaryAttr repack(Operation *op, TernaryAttr weight) {
   AsmResourceBlob *blob = weight.getData().getRawHandle().getBlob();
   if (!blob) {
     op->emitOpError("the bytes of weight resource '")
@@ -36,22 +37,30 @@ static TernaryAttr repackI2(Operation *op, TernaryAttr weight) {
     return nullptr;
   }
   ArrayRef<char> bytes = blob->getData();
-  std::optional<SmallVector<uint8_t>> packed = packTernaryI2FromPlain(
-      ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(bytes.data()),
-                        bytes.size()),
-      weight.getRows(), weight.getCols());
+  ArrayRef<uint8_t> canonical(reinterpret_cast<const uint8_t *>(bytes.data()),
+                              bytes.size());
+  bool int8 = weight.isInt8();
+  TernaryLayout layout = int8 ? TernaryLayout::i8 : TernaryLayout::i2;
+  std::optional<SmallVector<uint8_t>> packed =
+      int8 ? packInt8I8FromInt8(canonical, weight.getRows(), weight.getCols())
+           : packTernaryI2FromPlain(canonical, weight.getRows(),
+                                    weight.getCols());
   if (!packed) {
-    op->emitOpError("cannot repack the weight into the i2 layout");
+    op->emitOpError("cannot repack the weight into the ")
+        << stringifyTernaryLayout(layout) << " layout";
     return nullptr;
   }
   auto type = RankedTensorType::get({static_cast<int64_t>(packed->size())},
                                     IntegerType::get(op->getContext(), 8));
   auto data = DenseResourceElementsAttr::get(
-      type, (weight.getData().getRawHandle().getKey() + "_i2").str(),
+      type,
+      (weight.getData().getRawHandle().getKey() + "_" +
+       stringifyTernaryLayout(layout))
+          .str(),
       HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<char>(
           reinterpret_cast<const char *>(packed->data()), packed->size())));
   return TernaryAttr::get(op->getContext(), weight.getRows(), weight.getCols(),
-                          TernaryLayout::i2, weight.getScales(), data);
+                          layout, weight.getScales(), data);
 }
 
 void SelectKernelsPass::runOnOperation() {
@@ -76,29 +85,31 @@ void SelectKernelsPass::runOnOperation() {
   for (StringRef feature : explicitFeatures)
     if (feature.consume_front("+"))
       features += (" " + feature).str();
-  const KernelInfo *chosen = selectI2Kernel(arch, features);
-  if (!chosen) {
-    if (kernel == "int2") {
-      module.emitError("no int2 kernel for architecture '") << arch << "'";
-      return signalPassFailure();
-    }
-    return;
+  // Ternary weights take the int2 family, 8-bit weights the int8 family.
+  const KernelInfo *forTernary = selectKernel(KernelFamily::I2, arch, features);
+  const KernelInfo *forInt8 = selectKernel(KernelFamily::I8, arch, features);
+  if (!forTernary && kernel == "int2") {
+    module.emitError("no int2 kernel for architecture '") << arch << "'";
+    return signalPassFailure();
   }
 
   // A weight shared by several matmuls is packed once.
   DenseMap<TernaryAttr, TernaryAttr> repacked;
-  std::string kernelName = chosen->getAttrValue();
   WalkResult walk = module.walk([&](TernaryMatmulOp op) {
     if (op.getKernel())
       return WalkResult::advance();
     TernaryAttr weight = op.getWeight();
-    if (weight.getLayout() != TernaryLayout::plain)
+    if (!weight.isCanonical())
+      return WalkResult::advance();
+    const KernelInfo *chosen = weight.isInt8() ? forInt8 : forTernary;
+    if (!chosen)
       return WalkResult::advance();
     TernaryAttr &packed = repacked[weight];
     if (!packed)
-      packed = repackI2(op, weight);
+      packed = repack(op, weight);
     if (!packed)
       return WalkResult::interrupt();
+    std::string kernelName = chosen->getAttrValue();
     op.setWeightAttr(packed);
     op.setKernel(kernelName);
     if (printPlan)

@@ -92,3 +92,34 @@ module {
     }
   }
 #-}
+
+// -----
+
+// An 8-bit weight takes the int8 family and is repacked into the i8 layout:
+// codes w + 128 (the sign bit flipped), 64 columns per unit, tiles of 4 rows
+// interleaved by unit; padding columns and the tile's padding row 3 hold the
+// zero code 0x80. Rows: 1 -1 127 -128 0 0 0 0 / zeros / 5 x 8.
+// AVX2-LABEL: func.func @int8_weight
+// AVX2: bitnet.ternary_matmul %{{.+}}, <3x8, i8, scales = dense<5.000000e-01> : tensor<1xf32>, data = dense_resource<w8_i8> : tensor<256xi8>> {kernel = "i8.x86_64_avx2"}
+// AVX2: w8_i8: "0x01000000817FFF0080808080{{((80){56})}}{{((80){64})}}8585858585858585{{((80){56})}}{{((80){64})}}"
+// BASE-LABEL: func.func @int8_weight
+// BASE: kernel = "i8.x86_64_generic"
+// VNNI-LABEL: func.func @int8_weight
+// VNNI: kernel = "i8.x86_64_avx512vnni"
+// REF-LABEL: func.func @int8_weight
+// REF-NOT: kernel =
+// REF: <3x8, int8
+// PLAN: remark: kernel i8.x86_64_avx2 for 3x8 weight
+module attributes {bitnet.target = #bitnet.target<triple = "x86_64-unknown-linux-gnu", cpu = "x86-64-v3">} {
+  func.func @int8_weight(%q: tensor<2x8xi8>) -> tensor<2x3xi32> {
+    %a = bitnet.ternary_matmul %q, <3x8, int8, scales = dense<0.5> : tensor<1xf32>, data = dense_resource<w8> : tensor<24xi8>> : tensor<2x8xi8>
+    return %a : tensor<2x3xi32>
+  }
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      w8: "0x0100000001FF7F800000000000000000000000000505050505050505"
+    }
+  }
+#-}

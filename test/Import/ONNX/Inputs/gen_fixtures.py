@@ -516,6 +516,34 @@ def int8_weight_matmul():
             (x.astype(np.float64) @ wd).astype(np.float32))
 
 
+def w8a8_bitlinear():
+    """BitLinear-shaped layers with 8-bit (not ternary) weights, a W8A8 LM
+    head: the int8 and qint export forms, K = 100 and N = 37 (ragged for the
+    64-column units and 4-row tiles of the int8 kernels), per-channel g, and
+    a data set computed with the numeric contract (DESIGN.md §3) in numpy:
+    the int8 absmax quantizer, exact integer products, (f32(acc) / s) * g."""
+    rng = np.random.default_rng(13)
+    k, n = 100, 37
+    wt = rng.integers(-128, 128, size=(k, n)).astype(np.int8)
+    wt[0, :] = -128
+    wt[1, :] = 127
+    g = (rng.random((1, n)) * 0.01 + 0.001).astype(np.float32)
+    for mode in ("int8", "qint"):
+        bitlinear(mode, "int8", f"bl_w8a8_{mode}", wt=wt,
+                  g=g if mode == "int8" else g.reshape(n), k=k, n=n)
+    data = os.path.join(HERE, "bl_w8a8")
+    os.makedirs(data, exist_ok=True)
+    x = rng.standard_normal((3, k)).astype(np.float32)
+    x[1] *= 100.0
+    absmax = np.maximum(np.abs(x).max(axis=-1, keepdims=True), np.float32(1e-5))
+    s = (np.float32(127.0) / absmax).astype(np.float32)
+    q = np.clip(np.round((x * s).astype(np.float32)), -128, 127)
+    acc = q.astype(np.int64) @ wt.astype(np.int64)
+    y = (acc.astype(np.float32) / s).astype(np.float32) * g.reshape(1, n)
+    np.save(os.path.join(data, "input_0.npy"), x)
+    np.save(os.path.join(data, "output_0.npy"), y.astype(np.float32))
+
+
 def matmul_nbits():
     """com.microsoft.MatMulNBits, bits=2: codes {1, 2, 3} around the default
     zero point 2 (ternary), and explicit packed uint8 zero points; K ragged
@@ -594,6 +622,7 @@ def main():
     hadamard_forms()
     topk_dynamic_mask()
     int8_weight_matmul()
+    w8a8_bitlinear()
     matmul_nbits()
 
 

@@ -85,7 +85,7 @@ def BitNet_QuantSchemeAttr : BitNet_Attr<"QuantScheme", "quant"> {
 //===----------------------------------------------------------------------===//
 
 def BitNet_TernaryAttr : BitNet_Attr<"Ternary", "ternary"> {
-  let summary = "Packed ternary weights with their float scales";
+  let summary = "Packed ternary (or 8-bit) weights with their float scales";
   let description = [{
     A ternary weight matrix `W[N, K] = Wt[N, K] * g`, `Wt ∈ {-1, 0, +1}`,
     stored packed in a `dense_resource` blob of bytes (never as a float
@@ -102,6 +102,15 @@ def BitNet_TernaryAttr : BitNet_Attr<"Ternary", "ternary"> {
       counts are defined by the kernel layouts (`i2`: tiles of 4 rows
       interleaved in 64-byte units, `bitnet/Kernels/I2Layout.h`); the
       reference lowering only reads `plain`.
+    * `int8` — the one non-ternary form: `Wt` holds 8-bit integers
+      (`-128..127`), one signed byte per weight, row-major, `N * K` bytes.
+      A BitLinear-shaped layer with 8-bit weights (a W8A8 LM head: the
+      same activation quantizer, integer products and epilogue) raises to
+      it, so it shares the exact integer contract and the kernels. Read by
+      the reference lowering like `plain`.
+    * `i8` — the int8 kernels' layout of an `int8` weight (codes `w + 128`
+      in tiles of 4 rows interleaved in 64-byte units,
+      `bitnet/Kernels/I8Layout.h`), produced by weight packing.
 
     ```mlir
     #bitnet.ternary<40x96, plain, scales = dense<0.0807> : tensor<1xf32>,
@@ -125,6 +134,16 @@ def BitNet_TernaryAttr : BitNet_Attr<"Ternary", "ternary"> {
     static int64_t getPlainRowBytes(int64_t cols) { return (cols + 3) / 4; }
     /// True if there is one scale per output row.
     bool isPerChannel() const { return getScales().getNumElements() != 1; }
+    /// True for the 8-bit (not ternary) layouts.
+    bool isInt8() const {
+      return getLayout() == TernaryLayout::int8 ||
+             getLayout() == TernaryLayout::i8;
+    }
+    /// True for the layouts the reference lowering reads.
+    bool isCanonical() const {
+      return getLayout() == TernaryLayout::plain ||
+             getLayout() == TernaryLayout::int8;
+    }
   }];
 }
 

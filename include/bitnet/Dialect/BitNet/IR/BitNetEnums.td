@@ -29,14 +29,19 @@ def BitNet_Granularity : I32EnumAttr<"Granularity",
 }
 
 def BitNet_TernaryLayout : I32EnumAttr<"TernaryLayout",
-    "how ternary weights are packed into bytes", [
+    "how ternary (or 8-bit) weights are packed into bytes", [
       // 2-bit codes c = w + 1, row-major [N, K], four per byte from the least
       // significant bits up; each row starts on a byte boundary.
       I32EnumAttrCase<"plain", 0>,
       // int2 kernel tiles (bitnet.cpp I2_S style); produced by the packer.
       I32EnumAttrCase<"i2", 1>,
       // LUT kernel groups (T-MAC / TL style); produced by the packer.
-      I32EnumAttrCase<"lut", 2>
+      I32EnumAttrCase<"lut", 2>,
+      // Not ternary: 8-bit weights (a W8A8 layer such as an LM head), one
+      // signed byte per weight, row-major [N, K].
+      I32EnumAttrCase<"int8", 3>,
+      // int8 kernel tiles (bitnet/Kernels/I8Layout.h); produced by the packer.
+      I32EnumAttrCase<"i8", 4>
     ]> {
   let cppNamespace = "::mlir::bitnet";
   let genSpecializedAttr = 0;

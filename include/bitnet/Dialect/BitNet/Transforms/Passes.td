@@ -125,14 +125,16 @@ def BitNetSelectKernels : Pass<"bitnet-select-kernels", "::mlir::ModuleOp"> {
     `bitnet.target` triple, the CPU features from `cpu-features` (the
     resolved feature list the driver also records as the library's
     `requires`) plus the `+name` entries of the target's feature string.
-    The weight is repacked from `plain` into the kernel's layout (a new
-    resource blob) and the op gets `kernel = "<family>.<variant>"`, which the
-    lowering turns into a call of the runtime's microkernel. Every variant
-    computes the exact int32 products, so the choice never changes a result.
+    Ternary weights take the int2 family, 8-bit weights (the `int8` layout
+    of a W8A8 layer) the int8 family. The weight is repacked from `plain`
+    (`int8`) into the kernel's layout `i2` (`i8`), a new resource blob, and
+    the op gets `kernel = "<family>.<variant>"`, which the lowering turns
+    into a call of the runtime's microkernel. Every variant computes the
+    exact int32 products, so the choice never changes a result.
 
     `kernel=reference` leaves every op to the reference lowering;
-    `kernel=int2` (and `auto`, until other families exist) uses the int2
-    family. A module without `bitnet.target` is left alone (nothing reads the
+    `kernel=int2` (and `auto`, until other ternary families exist) uses the
+    int2 family for ternary weights, and fails if the target has none. A module without `bitnet.target` is left alone (nothing reads the
     host). With `print-plan`, each choice is reported as a remark at the op.
 
     ```mlir
