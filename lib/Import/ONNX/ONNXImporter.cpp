@@ -597,9 +597,6 @@ std::optional<Importer::CastWeight> Importer::castWeight(StringRef name) {
     cw.g = g;
     cw.k = q->shape[0];
     cw.n = q->shape[1];
-    // Folding refuses results past 2^26 elements: so does this.
-    if (q->numElements() > (int64_t(1) << 26))
-      continue;
     // g must broadcast to [k, n] without changing that shape.
     int64_t gk = g->shape.size() == 2 ? g->shape[0] : 1;
     int64_t gn = g->shape.empty() ? 1 : g->shape.back();
@@ -844,6 +841,11 @@ std::optional<BitLinearMatch> Importer::matchAt(const onnx::NodeProto &node) {
       packedDirectly = true;
       m.layout = TernaryLayout::int8;
     } else {
+      // Neither packs from q: the f32 product decides, which folding
+      // refuses past 2^26 elements, so does this. (The packers above read
+      // q and take any size: a 128256 x 2560 int8 LM head is 2^28.3.)
+      if (cw && cw->q->numElements() > (int64_t(1) << 26))
+        return std::nullopt;
       // The [n, k] transpose, in tiles (a plain loop misses the cache on
       // every read), into a buffer reused across matches.
       std::vector<float> &wt = transposeScratch;

@@ -3,6 +3,8 @@
 """Generates the tiny ONNX fixtures of test/Import/ONNX (onnx 1.12 helper).
 
 Run from anywhere: /usr/bin/python3 gen_fixtures.py  (writes next to itself).
+`gen_fixtures.py --w8a8-large DIR` writes, into DIR, the one fixture too big
+to commit (a 64 MiB W8A8 layer), for the test that generates it at run time.
 The BitLinear graphs mirror the exporter of ../shared/models (see its
 README.md: export modes float / int8 / qint / fake, activation schemes).
 """
@@ -13,13 +15,15 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Where save() and the data sets write: HERE, or --w8a8-large's DIR.
+OUT = HERE
 F, I8, I64 = TensorProto.FLOAT, TensorProto.INT8, TensorProto.INT64
 
 
 def save(graph, name, opset=17):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="gen_fixtures")
-    path = os.path.join(HERE, name)
+    path = os.path.join(OUT, name)
     onnx.save(model, path)
     return path
 
@@ -516,29 +520,32 @@ def int8_weight_matmul():
             (x.astype(np.float64) @ wd).astype(np.float32))
 
 
-def w8a8_bitlinear():
+def w8a8_bitlinear(k=100, n=37, name="bl_w8a8", modes=("int8", "qint")):
     """BitLinear-shaped layers with 8-bit (not ternary) weights, a W8A8 LM
-    head: the int8 and qint export forms, K = 100 and N = 37 (ragged for the
-    64-column units and 4-row tiles of the int8 kernels), per-channel g, and
-    a data set computed with the numeric contract (DESIGN.md §3) in numpy:
-    the int8 absmax quantizer, exact integer products, (f32(acc) / s) * g."""
+    head: the int8 and qint export forms, by default K = 100 and N = 37
+    (ragged for the 64-column units and 4-row tiles of the int8 kernels),
+    per-channel g, and a data set computed with the numeric contract
+    (DESIGN.md §3) in numpy: the int8 absmax quantizer, exact integer
+    products, (f32(acc) / s) * g."""
     rng = np.random.default_rng(13)
-    k, n = 100, 37
     wt = rng.integers(-128, 128, size=(k, n)).astype(np.int8)
     wt[0, :] = -128
     wt[1, :] = 127
     g = (rng.random((1, n)) * 0.01 + 0.001).astype(np.float32)
-    for mode in ("int8", "qint"):
-        bitlinear(mode, "int8", f"bl_w8a8_{mode}", wt=wt,
+    for mode in modes:
+        bitlinear(mode, "int8", f"{name}_{mode}", wt=wt,
                   g=g if mode == "int8" else g.reshape(n), k=k, n=n)
-    data = os.path.join(HERE, "bl_w8a8")
+    data = os.path.join(OUT, name)
     os.makedirs(data, exist_ok=True)
     x = rng.standard_normal((3, k)).astype(np.float32)
     x[1] *= 100.0
     absmax = np.maximum(np.abs(x).max(axis=-1, keepdims=True), np.float32(1e-5))
     s = (np.float32(127.0) / absmax).astype(np.float32)
-    q = np.clip(np.round((x * s).astype(np.float32)), -128, 127)
-    acc = q.astype(np.int64) @ wt.astype(np.int64)
+    q = np.clip(np.round((x * s).astype(np.float32)), -128, 127).astype(np.int64)
+    # Exact in int64; in blocks of weight rows to bound the temporaries.
+    acc = np.zeros((3, n), np.int64)
+    for r in range(0, k, 1024):
+        acc += q[:, r:r + 1024] @ wt[r:r + 1024].astype(np.int64)
     y = (acc.astype(np.float32) / s).astype(np.float32) * g.reshape(1, n)
     np.save(os.path.join(data, "input_0.npy"), x)
     np.save(os.path.join(data, "output_0.npy"), y.astype(np.float32))
@@ -627,4 +634,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    if len(sys.argv) == 3 and sys.argv[1] == "--w8a8-large":
+        # 8192 x 8193 int8 weights: past 2^26 elements, the limit of
+        # constant folding, which the int8 packing must not inherit.
+        OUT = sys.argv[2]
+        w8a8_bitlinear(k=8192, n=8193, name="bl_w8a8_large", modes=("int8",))
+    else:
+        main()
