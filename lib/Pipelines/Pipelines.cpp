@@ -25,6 +25,10 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
                                        const BitNetPipelineOptions &options) {
   if (options.kvCache)
     pm.addPass(createBitNetKVCache({options.entry}));
+  // Sessions read the last position's logits only. Before the bitlinears
+  // are decomposed: the slice then crosses a W8A8 LM head whole.
+  if (options.kvCache)
+    pm.addPass(createBitNetLastPositionLogits({options.entry}));
   // bitnet -> linalg on tensors, with calls of the selected microkernels.
   // Kernels are chosen only on the way to LLVM: at the linalg level the
   // reference lowering is the readable meaning of the program.
@@ -38,9 +42,6 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
     pm.addPass(createBitNetSelectKernels(select));
   }
   pm.addPass(createConvertBitNetToLinalg());
-  // Sessions read the last position's logits only.
-  if (options.kvCache)
-    pm.addPass(createBitNetLastPositionLogits({options.entry}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (options.lowerTo == LowerTo::Linalg)

@@ -50,3 +50,67 @@ func.func @main(%h: tensor<?x?x4xf32>, %w: tensor<4x6xf32>) -> tensor<?x?x6xf32>
 func.func @main(%x: tensor<?x6xf32>) -> tensor<?x6xf32> {
   return %x : tensor<?x6xf32>
 }
+
+// -----
+
+// A W8A8 LM head (a bitlinear with an int8 weight, per-token scales) runs on
+// the last position, and so does the elementwise op before it.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: -> tensor<?x1x6xf32>
+// CHECK: %[[LAST:.+]] = arith.subi
+// CHECK: %[[H:.+]] = tensor.extract_slice %{{.+}}[0, %[[LAST]], 0] [%{{.+}}, 1, 4] [1, 1, 1] : tensor<?x?x4xf32> to tensor<?x1x4xf32>
+// CHECK: %[[RELU:.+]] = linalg.generic {{.+}} ins(%[[H]] : tensor<?x1x4xf32>)
+// CHECK: %[[Y:.+]] = bitnet.bitlinear %[[RELU]], <6x4, int8, {{.+}}> : tensor<?x1x4xf32>
+// CHECK-NOT: tensor<?x?x6xf32>
+// CHECK: return %[[Y]] : tensor<?x1x6xf32>
+func.func @main(%h: tensor<?x?x4xf32>) -> tensor<?x?x6xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %b = tensor.dim %h, %c0 : tensor<?x?x4xf32>
+  %s = tensor.dim %h, %c1 : tensor<?x?x4xf32>
+  %e0 = tensor.empty(%b, %s) : tensor<?x?x4xf32>
+  %relu = linalg.generic {
+      indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>,
+                       affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
+      iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%h : tensor<?x?x4xf32>) outs(%e0 : tensor<?x?x4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %m = arith.maximumf %x, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x?x4xf32>
+  %r = bitnet.bitlinear %relu, <6x4, int8, scales = dense<0.5> : tensor<1xf32>,
+         data = dense_resource<w6x4> : tensor<24xi8>>,
+         <bits = 8, method = absmax, granularity = per_token> : tensor<?x?x4xf32>
+  return %r : tensor<?x?x6xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w6x4: "0x0100000001FE03FC05FA07F809F60BF40DF20FF011EE13EC15EA17E8"
+    }
+  }
+#-}
+// -----
+
+// Per-tensor activation scales depend on every position: the head is not
+// sliced (the slice stays after it).
+// CHECK-LABEL: func.func @main
+// CHECK: %[[Y:.+]] = bitnet.bitlinear %{{.+}} : tensor<?x?x4xf32>
+// CHECK: %[[S:.+]] = tensor.extract_slice %[[Y]]
+// CHECK: return %[[S]] : tensor<?x1x6xf32>
+func.func @main(%h: tensor<?x?x4xf32>) -> tensor<?x?x6xf32> {
+  %r = bitnet.bitlinear %h, <6x4, int8, scales = dense<0.5> : tensor<1xf32>,
+         data = dense_resource<w6x4> : tensor<24xi8>>,
+         <bits = 8, method = absmax, granularity = per_tensor> : tensor<?x?x4xf32>
+  return %r : tensor<?x?x6xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w6x4: "0x0100000001FE03FC05FA07F809F60BF40DF20FF011EE13EC15EA17E8"
+    }
+  }
+#-}

@@ -102,8 +102,11 @@ def BitNetLastPositionLogits
     is the largest matrix of a small-vocabulary-unfriendly model. This pass
     slices the `entry` function's first result to the last position
     (`[batch, 1, vocab]`) and bubbles the slice up through the linalg ops
-    that produce it (upstream's `BubbleUpExtractSliceOpPattern`): the final
-    norm and the LM head then run on one position. Values are unchanged
+    that produce it (upstream's `BubbleUpExtractSliceOpPattern`); an LM head
+    that is a `bitnet.bitlinear` with per-token activation scales (a W8A8
+    head) takes the slice of its input rows instead (per-tensor scales
+    depend on every position, so that head runs whole). The final norm and
+    the LM head then run on one position. Values are unchanged
     (the same elements, computed the same way). The runtime's sessions accept
     either logits shape; `bitnet-compile --kv-cache` enables it.
   }];
