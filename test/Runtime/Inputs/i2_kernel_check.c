@@ -14,33 +14,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "../../../runtime/Internal.h"
 #include "bitnet/Kernels/I2Layout.h"
+#include "kernel_check.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#if defined(__x86_64__)
-#define HOST_ARCH "x86_64"
-#elif defined(__aarch64__)
-#define HOST_ARCH "aarch64"
-#elif defined(__riscv)
-#define HOST_ARCH "riscv64"
-#endif
-
-typedef void (*I2Kernel)(const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *,
-                         BitNetMemRef2DI32 *);
-
-typedef struct {
-  const char *name;
-  const char *arch;
-  const char *features;
-  I2Kernel entry;
-} Variant;
-
-// Every registered variant; those of other ISAs are not in this runtime
-// object (weak references resolve to NULL) and are skipped by name.
+// Every registered int2 variant.
 #define BITNET_I2_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
   extern void _mlir_ciface_bitnet_i2_matmul_##NAME(                           \
       const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *, BitNetMemRef2DI32 *) \
@@ -51,14 +28,6 @@ typedef struct {
 static const Variant kAll[] = {
 #include "bitnet/Kernels/Kernels.def"
 };
-
-static uint64_t rngState = 0x9e3779b97f4a7c15ull;
-static uint32_t next32(void) {
-  rngState ^= rngState << 13;
-  rngState ^= rngState >> 7;
-  rngState ^= rngState << 17;
-  return (uint32_t)(rngState >> 11);
-}
 
 /// The i2 layout of W[rows, cols] (values in {-1, 0, 1}).
 static uint8_t *packI2(const int8_t *w, int64_t rows, int64_t cols) {
@@ -132,7 +101,7 @@ static int checkVariant(const Variant *v) {
     for (size_t b = 0; b < sizeof(kCols) / sizeof(kCols[0]); ++b)
       for (size_t c = 0; c < sizeof(kRows) / sizeof(kRows[0]); ++c) {
         if (runCase(v, kTokens[a], kCols[b], kRows[c], 0, 0, 1))
-          return 1;
+          return -1;
         ++cases;
       }
   // Saturation bounds (one token and a token tile plus a remainder, K past
@@ -142,41 +111,14 @@ static int checkVariant(const Variant *v) {
     for (int64_t tokens = 1; tokens <= 9; tokens += 8, ++cases)
       if (runCase(v, tokens, 2560, 7, mode, 0, 1) ||
           runCase(v, tokens, 4096 + 200, 5, mode, 0, 1))
-        return 1;
+        return -1;
   if (runCase(v, 4, 300, 9, 0, 13, 1) || runCase(v, 3, 129, 5, 0, 0, 2) ||
       runCase(v, 33, 6912, 12, 0, 0, 1))
-    return 1;
+    return -1;
   return cases + 3;
 }
 
 int main(int argc, char **argv) {
-  int threads = argc > 1 ? atoi(argv[1]) : 1;
-  BitNetThreadPool *pool = bitnetThreadPoolCreate(threads);
-  if (threads > 1 && !pool) {
-    printf("cannot start %d threads\n", threads);
-    return 1;
-  }
-  bitnetSetCurrentThreadPool(pool);
-  for (size_t i = 0; i < sizeof(kAll) / sizeof(kAll[0]); ++i) {
-    const Variant *v = &kAll[i];
-    if (strcmp(v->arch, HOST_ARCH) != 0)
-      continue;
-    if (!v->entry) {
-      printf("%s: MISSING from the runtime object\n", v->name);
-      return 1;
-    }
-    bitnet_status_t status = bitnetCheckCpuFeatures(v->features);
-    if (status) {
-      bitnet_status_free(status);
-      printf("%s: skipped (cpu)\n", v->name);
-      continue;
-    }
-    int cases = checkVariant(v);
-    if (cases <= 1)
-      return 1;
-    printf("%s: %d cases ok, %d threads\n", v->name, cases, threads);
-  }
-  bitnetSetCurrentThreadPool(NULL);
-  bitnetThreadPoolDestroy(pool);
-  return 0;
+  return runVariants(argc, argv, kAll, sizeof(kAll) / sizeof(kAll[0]),
+                     checkVariant);
 }

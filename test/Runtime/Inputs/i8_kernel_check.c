@@ -15,33 +15,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "../../../runtime/Internal.h"
 #include "bitnet/Kernels/I8Layout.h"
+#include "kernel_check.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#if defined(__x86_64__)
-#define HOST_ARCH "x86_64"
-#elif defined(__aarch64__)
-#define HOST_ARCH "aarch64"
-#elif defined(__riscv)
-#define HOST_ARCH "riscv64"
-#endif
-
-typedef void (*I8Kernel)(const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *,
-                         BitNetMemRef2DI32 *);
-
-typedef struct {
-  const char *name;
-  const char *arch;
-  const char *features;
-  I8Kernel entry;
-} Variant;
-
-// Every registered int8 variant; those of other ISAs are not in this runtime
-// object (weak references resolve to NULL) and are skipped by name.
+// Every registered int8 variant.
 #define BITNET_I8_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
   extern void _mlir_ciface_bitnet_i8_matmul_##NAME(                            \
       const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *, BitNetMemRef2DI32 *) \
@@ -52,14 +29,6 @@ typedef struct {
 static const Variant kAll[] = {
 #include "bitnet/Kernels/Kernels.def"
 };
-
-static uint64_t rngState = 0x9e3779b97f4a7c15ull;
-static uint32_t next32(void) {
-  rngState ^= rngState << 13;
-  rngState ^= rngState >> 7;
-  rngState ^= rngState << 17;
-  return (uint32_t)(rngState >> 11);
-}
 
 /// Bytes of the i8 layout of W[rows, cols], from I8Layout.h's prose: whole
 /// tiles of 4 rows, each row ceil(cols / 64) units of 64 bytes.
@@ -198,33 +167,6 @@ static int checkVariant(const Variant *v) {
 }
 
 int main(int argc, char **argv) {
-  int threads = argc > 1 ? atoi(argv[1]) : 1;
-  BitNetThreadPool *pool = bitnetThreadPoolCreate(threads);
-  if (threads > 1 && !pool) {
-    printf("cannot start %d threads\n", threads);
-    return 1;
-  }
-  bitnetSetCurrentThreadPool(pool);
-  for (size_t i = 0; i < sizeof(kAll) / sizeof(kAll[0]); ++i) {
-    const Variant *v = &kAll[i];
-    if (strcmp(v->arch, HOST_ARCH) != 0)
-      continue;
-    if (!v->entry) {
-      printf("%s: MISSING from the runtime object\n", v->name);
-      return 1;
-    }
-    bitnet_status_t status = bitnetCheckCpuFeatures(v->features);
-    if (status) {
-      bitnet_status_free(status);
-      printf("%s: skipped (cpu)\n", v->name);
-      continue;
-    }
-    int cases = checkVariant(v);
-    if (cases < 0)
-      return 1;
-    printf("%s: %d cases ok, %d threads\n", v->name, cases, threads);
-  }
-  bitnetSetCurrentThreadPool(NULL);
-  bitnetThreadPoolDestroy(pool);
-  return 0;
+  return runVariants(argc, argv, kAll, sizeof(kAll) / sizeof(kAll[0]),
+                     checkVariant);
 }
