@@ -23,12 +23,12 @@ using namespace mlir::bitnet;
 
 void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
                                        const BitNetPipelineOptions &options) {
-  if (options.kvCache)
+  if (options.kvCache) {
     pm.addPass(createBitNetKVCache({options.entry}));
-  // Sessions read the last position's logits only. Before the bitlinears
-  // are decomposed: the slice then crosses a W8A8 LM head whole.
-  if (options.kvCache)
+    // Sessions read the last position's logits only. Before the bitlinears
+    // are decomposed: the slice then crosses a W8A8 LM head whole.
     pm.addPass(createBitNetLastPositionLogits({options.entry}));
+  }
   // bitnet -> linalg on tensors, with calls of the selected microkernels.
   // Kernels are chosen only on the way to LLVM: at the linalg level the
   // reference lowering is the readable meaning of the program.

@@ -68,12 +68,10 @@ void LastPositionLogitsPass::runOnOperation() {
   SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
   Value slice =
       tensor::ExtractSliceOp::create(b, loc, rowsOf, offsets, sizes, strides);
-  if (head) {
-    b.setInsertionPoint(ret);
+  if (head)
     slice = BitLinearOp::create(b, head.getLoc(), slice, head.getWeight(),
                                 head.getScheme(), head.getHadamardAttr(),
                                 head.getTopkAttr());
-  }
   ret.setOperand(0, slice);
   if (head)
     head.erase();
