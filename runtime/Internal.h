@@ -55,6 +55,10 @@ struct bitnet_model_s {
   int32_t kvLengthInput;
 };
 
+/// Maps the read-only data segments of the library holding `anchor` (the
+/// weights) in at once, on huge pages where the system has them.
+void bitnetMapWeights(const void *anchor);
+
 /// Runs `context` on validated-by-this-call `inputs`. `allowCaches` lets the
 /// session API feed the caches it owns; bitnet_context_run passes false.
 bitnet_status_t bitnetContextRun(bitnet_context_t *context,

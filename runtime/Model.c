@@ -14,50 +14,14 @@
 
 #include "bitnet-c/ModelInterface.h"
 
-#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22 // Linux 5.14
-#endif
 
 static pthread_once_t modelOnce = PTHREAD_ONCE_INIT;
 static struct bitnet_model_s *theModel;
 /// Why there is no model: kept for the library's lifetime and copied into
 /// every bitnet_model_get result, since the caller frees what it receives.
 static bitnet_status_t modelError;
-
-/// dl_iterate_phdr callback: in the library that holds `address`, populates
-/// the page tables of every read-only data segment (the weights).
-static int populateReadOnlyData(struct dl_phdr_info *info, size_t size,
-                                void *address) {
-  (void)size;
-  uintptr_t target = (uintptr_t)address;
-  int ours = 0;
-  for (int i = 0; i < info->dlpi_phnum && !ours; ++i) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-    ours = ph->p_type == PT_LOAD && target >= start &&
-           target < start + ph->p_memsz;
-  }
-  if (!ours)
-    return 0;
-  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-  for (int i = 0; i < info->dlpi_phnum; ++i) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type != PT_LOAD || (ph->p_flags & (PF_W | PF_X)))
-      continue;
-    uintptr_t start = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
-    uintptr_t end = info->dlpi_addr + ph->p_vaddr + ph->p_filesz;
-    // Best effort: older kernels reject the advice, and the pages then fault
-    // in on first use as before.
-    (void)madvise((void *)start, end - start, MADV_POPULATE_READ);
-  }
-  return 1;
-}
 
 static void initializeModel(void) {
   struct bitnet_model_s *model;
@@ -69,12 +33,10 @@ static void initializeModel(void) {
       model = NULL;
     }
   }
-  // The weights are constants of this library, mapped from the file. Map
-  // them all in now, in one call, rather than by a page fault per page in
-  // the middle of the first run (expensive in VMs). model.so's segments are
-  // 2 MiB aligned, so page-cache huge pages map with one entry per 2 MiB.
+  // The weights are constants of this library, read-only data next to the
+  // metadata.
   if (model)
-    dl_iterate_phdr(populateReadOnlyData, (void *)__bitnet_model_metadata);
+    bitnetMapWeights(__bitnet_model_metadata);
   theModel = model;
   modelError = status;
 }
