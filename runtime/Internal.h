@@ -56,7 +56,7 @@ struct bitnet_model_s {
 };
 
 /// Maps the read-only data segments of the library holding `anchor` (the
-/// weights) in at once, on huge pages where the system has them.
+/// weights) in at once, asking for huge pages.
 void bitnetMapWeights(const void *anchor);
 
 /// Runs `context` on validated-by-this-call `inputs`. `allowCaches` lets the

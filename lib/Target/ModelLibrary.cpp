@@ -20,6 +20,9 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Triple.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 using namespace mlir;
 using namespace mlir::bitnet;
 
@@ -163,6 +166,30 @@ static std::optional<std::string> findLibgcc(StringRef multiarch) {
   return best;
 }
 
+/// Writes a large model.so out to disk and drops it from the page cache, so
+/// that its first load reads it cold: the runtime maps the weights with
+/// MADV_HUGEPAGE, and the page cache then holds them in 2 MiB folios that
+/// map with huge pages (2-3 % faster decode than the 4 KiB pages a file
+/// cached while it was written gets; runtime/Weights.c). Best effort.
+static void dropFromPageCache(StringRef path) {
+#if defined(__linux__) && defined(POSIX_FADV_DONTNEED)
+  // Small libraries do not stream enough weights to care.
+  constexpr uint64_t kMinBytes = uint64_t(32) << 20;
+  uint64_t size = 0;
+  if (llvm::sys::fs::file_size(path, size) || size < kMinBytes)
+    return;
+  int fd = ::open(path.str().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  // Dirty pages stay cached: write them first.
+  if (::fdatasync(fd) == 0)
+    (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+#else
+  (void)path;
+#endif
+}
+
 llvm::Error mlir::bitnet::linkModelLibrary(ArrayRef<char> object,
                                            const TargetSpec &spec,
                                            const ToolchainPaths &toolchain,
@@ -250,5 +277,6 @@ llvm::Error mlir::bitnet::linkModelLibrary(ArrayRef<char> object,
   }
   if (std::error_code ec = llvm::sys::fs::rename(tmpOutput, outputPath))
     return makeError("cannot write '" + outputPath + "': " + ec.message());
+  dropFromPageCache(outputPath);
   return llvm::Error::success();
 }
