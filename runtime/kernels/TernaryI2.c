@@ -656,6 +656,19 @@ static void runRows(void *opaque, int64_t begin, int64_t end) {
       abort();
   }
 #endif
+#ifdef BITNET_I2_DOT_ROWS_PREFETCH
+  // dotRows requests lines 8 and 16 KB ahead of its position, so the first
+  // 16 KB of this chunk's stream would come in on demand: fetch them now.
+  // +3-4 % decode tokens/s on one Intel thread (5 alternating rounds of the
+  // 2B model, whose GEMVs are one chunk each there), +0-1.5 % on two.
+  if (job->tokens < kTokenTile) {
+    const uint8_t *first = job->weights + begin / kRowTile * job->tileBytes;
+    const uint8_t *weightsEnd = job->weights + job->weightBytes;
+    for (int64_t off = 0; off < 2 * kPrefetchBytes && first + off < weightsEnd;
+         off += 64)
+      __builtin_prefetch(first + off, 0, 2);
+  }
+#endif
   for (int64_t n = begin; n < end; n += kRowTile) {
     int rows = end - n < kRowTile ? (int)(end - n) : kRowTile;
     // The tile is one sequential stream (see I2Layout.h); row r's units are
