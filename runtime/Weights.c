@@ -6,7 +6,7 @@
 //
 // The weights are read-only data of model.so, mapped from the file. Decode
 // streams all of them once per token, and with 4 KiB pages every 4 KiB of the
-// stream costs a TLB miss and a page walk: 2 MiB pages gave +2-3 % decode
+// stream costs a TLB miss and a page walk: 2 MiB pages gave +1-3 % decode
 // tokens/s on one and two threads of an Intel server core (BitNet-2B shape)
 // and +20 % to a plain read loop. model.so's segments are 2 MiB aligned in
 // the file and in memory, so the kernel maps them with huge pages wherever

@@ -169,7 +169,7 @@ static std::optional<std::string> findLibgcc(StringRef multiarch) {
 /// Writes a large model.so out to disk and drops it from the page cache, so
 /// that its first load reads it cold: the runtime maps the weights with
 /// MADV_HUGEPAGE, and the page cache then holds them in 2 MiB folios that
-/// map with huge pages (2-3 % faster decode than the 4 KiB pages a file
+/// map with huge pages (1-3 % faster decode than the 4 KiB pages a file
 /// cached while it was written gets; runtime/Weights.c). Best effort.
 static void dropFromPageCache(StringRef path) {
 #if defined(__linux__) && defined(POSIX_FADV_DONTNEED)

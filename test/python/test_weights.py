@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 import bitnet
@@ -32,15 +31,15 @@ def _cached_bytes(path):
     with open(path, "rb") as f:
         mapped = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_COPY)
     try:
+        # The temporary buffer export ends with this statement, so the
+        # mapping can be closed below.
         address = ctypes.addressof(ctypes.c_char.from_buffer(mapped))
-        pages = (size + page - 1) // page
-        vec = (ctypes.c_ubyte * pages)()
+        vec = (ctypes.c_ubyte * ((size + page - 1) // page))()
         rc = _LIBC.mincore(ctypes.c_void_p(address), ctypes.c_size_t(size),
                            vec)
         assert rc == 0, os.strerror(ctypes.get_errno())
         return sum(v & 1 for v in vec) * page
     finally:
-        del address
         mapped.close()
 
 
