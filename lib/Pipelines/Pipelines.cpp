@@ -61,6 +61,8 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   if (options.modelInterface)
     pm.addPass(createBitNetPrepareModelEntry({options.entry}));
   pm.addPass(createConvertElementwiseToLinalgPass());
+  // One loop nest and buffer per elementwise chain rather than per op.
+  pm.addPass(createBitNetFuseElementwise());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

@@ -219,6 +219,29 @@ def BitNetBlockWeightColumns
                            "::mlir::tensor::TensorDialect"];
 }
 
+def BitNetFuseElementwise : Pass<"bitnet-fuse-elementwise"> {
+  let summary = "Fuse elementwise ops into their only consumer, computing "
+                "each element once";
+  let description = [{
+    The importer and the reference lowering write every ONNX node and every
+    step of the numeric contract (scale, round, clamp, residual add, RoPE,
+    ReLU², ...) as its own `linalg.generic`. Run as written, each one is a
+    loop nest of its own with a buffer of its own: in a decode step, where a
+    tensor is one token wide, their allocation, loop and call overhead and
+    the passes over memory cost more than their arithmetic, and they run on
+    one thread between the parallel matmuls.
+
+    This pass fuses an all-parallel `linalg.generic` into the generic that
+    consumes its result (upstream elementwise fusion) when that consumer is
+    its only user and reads it through a permutation of all its loops, so
+    that every element is still computed exactly once (no recomputation
+    under a broadcast). Each element takes the same float operations in the
+    same order: with the backend's strict FP-op fusion, results are
+    bit-identical.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def BitNetFuseWeightDequantization
     : Pass<"bitnet-fuse-weight-dequantization"> {
   let summary = "Dequantize constant weights where the consumer reads them";
