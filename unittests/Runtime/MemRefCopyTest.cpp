@@ -100,6 +100,18 @@ TEST(MemRefCopy, Rank4Mixed) {
   checkCopy<float>({2, 2, 3, 2}, {1, 2, 4, 12}, 0, {12, 6, 2, 1}, 0, 24);
 }
 
+TEST(MemRefCopy, TrailingUnitDimOverStridedDim) {
+  // A decode step's write of one position into a transposed K cache
+  // [1, heads, dim, context]: the innermost dim has extent 1, the one
+  // before it a stride of the whole context on the destination.
+  checkCopy<float>({1, 2, 4, 1}, {8, 4, 1, 1}, 0, {64, 32, 8, 1}, 3, 64);
+}
+
+TEST(MemRefCopy, ElementSizes) {
+  checkCopy<uint8_t>({3, 4}, {1, 3}, 0, {4, 1}, 0, 12);
+  checkCopy<int64_t>({3, 4}, {1, 3}, 1, {4, 1}, 0, 16);
+}
+
 TEST(MemRefCopy, ZeroSizeCopiesNothing) {
   checkCopy<float>({3, 0, 2}, {0, 2, 1}, 0, {0, 2, 1}, 0, 4);
 }
