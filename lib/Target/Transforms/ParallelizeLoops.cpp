@@ -34,6 +34,10 @@ static constexpr int64_t kSplitByWidth = -1;
 /// How far ahead a jammed contraction over short weight rows prefetches
 /// them: the distance of the int2 kernels' weight prefetch.
 static constexpr int64_t kPrefetchBytes = 8192;
+/// The longest static row whose runs are prefetched line by line.
+static constexpr int64_t kMaxPrefetchedRowBytes = 1024;
+/// Marks the k loop of a contraction tile until its runs are prefetched.
+static constexpr llvm::StringLiteral kPrefetchRunsAttr = "bitnet.prefetch_runs";
 
 namespace {
 struct ParallelizeLoopsPass
@@ -353,6 +357,140 @@ static void prefetchShortRows(RewriterBase &rewriter, linalg::LinalgOp op,
   }
 }
 
+/// An input of a contraction tile whose rows are read as runs of the tile's
+/// innermost loop n, rows longer than a column block's (see prefetchRuns).
+struct RunPrefetch {
+  Value input;
+  unsigned rank;
+  int64_t elementBytes;
+};
+
+/// The inputs of `op` (run as (..., k, n)) read as (..., k, n) with rows
+/// that are dynamic or longer than 256 bytes (up to kMaxPrefetchedRowBytes)
+/// and indexed otherwise only by loops outside k that are not group loops.
+static SmallVector<RunPrefetch>
+findRunPrefetches(linalg::LinalgOp op, unsigned k, ArrayRef<unsigned> groups) {
+  SmallVector<RunPrefetch> found;
+  unsigned n = op.getNumLoops() - 1;
+  if (k + 1 != n)
+    return found;
+  MLIRContext *context = op.getContext();
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    auto type = dyn_cast<MemRefType>(input->get().getType());
+    unsigned rank = map.getNumResults();
+    if (!type || rank < 2 || !type.getElementType().isIntOrFloat() ||
+        map.getResult(rank - 1) != getAffineDimExpr(n, context) ||
+        map.getResult(rank - 2) != getAffineDimExpr(k, context) ||
+        llvm::any_of(map.getResults().drop_back(2), [&](AffineExpr e) {
+          return e.isFunctionOfDim(k) || e.isFunctionOfDim(n) ||
+                 llvm::any_of(groups,
+                              [&](unsigned g) { return e.isFunctionOfDim(g); });
+        }))
+      continue;
+    int64_t elementBytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    // The rows of what the tile is a view of (a tile of a long row is a long
+    // run the hardware prefetchers follow).
+    MemRefType rowsType = type;
+    if (auto view = input->get().getDefiningOp<memref::SubViewOp>())
+      rowsType = view.getSourceType();
+    int64_t rowElements = rowsType.getShape().back();
+    bool dynamic = ShapedType::isDynamic(rowElements);
+    if (!dynamic && (rowElements * elementBytes <= 256 ||
+                     rowElements * elementBytes > kMaxPrefetchedRowBytes))
+      continue;
+    found.push_back({input->get(), rank, elementBytes});
+  }
+  return found;
+}
+
+/// At the start of the (jammed) k loop `kLoop` of a contraction tile,
+/// prefetches into L2 the runs its next iterations read, about
+/// kPrefetchBytes ahead: for each row of the `step` rows an iteration
+/// reads, `ahead` rows on (clamped to the last row), every 64-byte line of
+/// the innermost loop's range. Attention reads Kᵀ like this: per KV head,
+/// runs of a few lines from rows a cache capacity apart, which the hardware
+/// prefetchers do not follow, and V as rows of 512 bytes.
+static void prefetchRuns(RewriterBase &rewriter, scf::ForOp kLoop,
+                         ArrayRef<RunPrefetch> runs) {
+  scf::ForOp nLoop;
+  for (Operation &op : *kLoop.getBody())
+    if (auto inner = dyn_cast<scf::ForOp>(op))
+      nLoop = inner;
+  std::optional<int64_t> step = getConstantIntValue(kLoop.getStep());
+  if (!nLoop || !step)
+    return;
+  Location loc = kLoop.getLoc();
+  rewriter.setInsertionPointToStart(kLoop.getBody());
+  auto constant = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, value);
+  };
+  auto outsideN = [&](Value value) {
+    return !nLoop->isAncestor(value.getParentBlock()->getParentOp());
+  };
+  Value run = arith::SubIOp::create(rewriter, loc, nLoop.getUpperBound(),
+                                    nLoop.getLowerBound());
+  for (const RunPrefetch &prefetch : runs) {
+    unsigned rank = prefetch.rank;
+    // The leading indices as the loop body loads the input (they depend on
+    // no loop inside k): taken, or recomputed here.
+    memref::LoadOp load;
+    nLoop.getBody()->walk([&](memref::LoadOp candidate) {
+      if (!load && candidate.getMemRef() == prefetch.input)
+        load = candidate;
+    });
+    if (!load)
+      continue;
+    SmallVector<Value> indices;
+    for (Value index : load.getIndices().take_front(rank - 2)) {
+      Operation *def = index.getDefiningOp();
+      if (outsideN(index)) {
+        indices.push_back(index);
+      } else if (def && isPure(def) && def->getNumResults() == 1 &&
+                 llvm::all_of(def->getOperands(), outsideN)) {
+        indices.push_back(rewriter.clone(*def)->getResult(0));
+      } else {
+        break;
+      }
+    }
+    if (indices.size() != rank - 2)
+      continue;
+    // kPrefetchBytes / max(64, run bytes) rows ahead, at least one.
+    Value runBytes = arith::MaxUIOp::create(
+        rewriter, loc,
+        arith::MulIOp::create(rewriter, loc, run,
+                              constant(prefetch.elementBytes)),
+        constant(64));
+    Value ahead = arith::MaxUIOp::create(
+        rewriter, loc,
+        arith::DivUIOp::create(rewriter, loc, constant(kPrefetchBytes),
+                               runBytes),
+        constant(1));
+    Value lastRow = arith::SubIOp::create(
+        rewriter, loc,
+        memref::DimOp::create(rewriter, loc, prefetch.input, rank - 2),
+        constant(1));
+    Value first =
+        arith::AddIOp::create(rewriter, loc, kLoop.getInductionVar(), ahead);
+    for (int64_t r = 0; r < *step; ++r) {
+      Value row = arith::MinUIOp::create(
+          rewriter, loc,
+          arith::AddIOp::create(rewriter, loc, first, constant(r)), lastRow);
+      auto lines = scf::ForOp::create(
+          rewriter, loc, nLoop.getLowerBound(), nLoop.getUpperBound(),
+          constant(std::max<int64_t>(1, 64 / prefetch.elementBytes)));
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(lines.getBody());
+      SmallVector<Value> at(indices);
+      at.push_back(row);
+      at.push_back(lines.getInductionVar());
+      memref::PrefetchOp::create(rewriter, loc, prefetch.input, at,
+                                 /*isWrite=*/false, /*localityHint=*/2,
+                                 /*isDataCache=*/true);
+    }
+  }
+}
+
 /// Lowers the tile `op` of a contraction run as (..., k, n) to loops and
 /// unrolls k by the largest power of two up to `maxFactor` that divides its
 /// trip count into the n loop: each accumulator element then takes that many
@@ -381,6 +519,11 @@ static LogicalResult jamReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     return op.emitError("cannot lower this contraction tile to loops");
   if (shortRows)
     prefetchShortRows(rewriter, op, *loops, loop);
+  // Runs are prefetched in the jammed k loop (unroll-and-jam takes no other
+  // loop beside the innermost one): mark it.
+  SmallVector<RunPrefetch> runs = findRunPrefetches(op, loop, groupLoops);
+  if (!runs.empty())
+    (*loops)[loop]->setAttr(kPrefetchRunsAttr, rewriter.getUnitAttr());
   rewriter.eraseOp(op);
   // Unroll-and-jam may replace the loop: keep hold of the nest's parent (the
   // tile's scf.parallel), which holds nothing else.
@@ -440,6 +583,12 @@ static LogicalResult jamReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     if (inner.getBody()->getOps<scf::ForOp>().empty())
       forwardAccumulator(rewriter, *inner.getBody());
   });
+  if (!runs.empty())
+    nest->walk([&](scf::ForOp kLoop) {
+      if (!kLoop->removeAttr(kPrefetchRunsAttr))
+        return;
+      prefetchRuns(rewriter, kLoop, runs);
+    });
   return success();
 }
 

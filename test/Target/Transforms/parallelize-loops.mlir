@@ -195,13 +195,23 @@ func.func @head_transpose(%q: memref<?x?x20x2048xf32>, %qt: memref<?x20x?x2048xf
 // Grouped-query attention scores: the 4 query heads of a group (g, static,
 // not read by Kᵀ) stay whole in the tile and are jammed with k (16 / 4 = 4
 // copies): each Kᵀ element loaded feeds all 4 heads, each head's
-// accumulator is stored once per 4 products.
+// accumulator is stored once per 4 products. Kᵀ's rows (cache positions,
+// dynamic) are read as runs of the tile's positions, a row apart: each
+// jammed iteration prefetches its 4 rows' runs `ahead` rows on (8 KB / run
+// bytes), line by line, clamped to the last row.
 // CHECK-LABEL: func.func @gqa_scores
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = ({{.*}}) to (%c5{{.*}}, %{{.*}}) step
 // CHECK: %[[Q:.*]] = memref.subview %arg0[0, %{{.*}}, 0, 0, 0] [1, 1, 4, 1, 128]
 // CHECK: %[[KT:.*]] = memref.subview %arg1
 // CHECK: %[[S:.*]] = memref.subview %arg2[0, %{{.*}}, 0, 0, %{{.*}}] [1, 1, 4, 1, %{{.*}}]
-// CHECK: scf.for %{{.*}} = %{{.*}} to %c128 step %c4
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %c128 step %c4
+// CHECK: %[[AHEAD:.*]] = arith.divui %c8192
+// CHECK: %[[FIRST:.*]] = arith.addi %[[K]], %{{.*}} : index
+// CHECK: %[[ROW:.*]] = arith.minui %{{.*}}, %{{.*}} : index
+// CHECK: scf.for %[[LINE:.*]] = %{{.*}} to %{{.*}} step %c16
+// CHECK-NEXT: memref.prefetch %[[KT]][%{{.*}}, %{{.*}}, %{{.*}}, %[[ROW]], %[[LINE]]], read, locality<2>, data
+// CHECK-COUNT-3: memref.prefetch %[[KT]]
+// CHECK-NOT: memref.prefetch
 // CHECK-COUNT-4: memref.load %[[KT]]
 // CHECK-NOT: memref.load %[[KT]]
 // CHECK-COUNT-4: memref.store %{{.*}}, %[[S]]
@@ -217,6 +227,34 @@ func.func @gqa_scores(%q: memref<1x5x4x1x128xf32>, %kt: memref<1x5x1x128x?xf32>,
   ^bb0(%a: f32, %k: f32, %o: f32):
     %m = arith.mulf %a, %k : f32
     %r = arith.addf %o, %m : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Attention's weighted sum of V: rows of 128 floats (512 bytes, longer than
+// a column block's), one per cache position (k, dynamic: not jammed). Each
+// k iteration prefetches the row 16 rows on (8 KB / 512 bytes), line by
+// line.
+// CHECK-LABEL: func.func @gqa_values
+// CHECK: %[[V:.*]] = memref.subview %arg1
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %dim{{.*}} step %c1
+// CHECK: %[[FIRST:.*]] = arith.addi %[[K]], %{{.*}} : index
+// CHECK: %[[ROW:.*]] = arith.minui %{{.*}}, %{{.*}} : index
+// CHECK: scf.for %[[LINE:.*]] = %{{.*}} to %{{.*}} step %c16
+// CHECK-NEXT: memref.prefetch %[[V]][%{{.*}}, %{{.*}}, %{{.*}}, %[[ROW]], %[[LINE]]]
+// CHECK-NOT: memref.prefetch
+// CHECK: memref.load %[[V]]
+func.func @gqa_values(%p: memref<1x5x4x1x?xf32>, %v: memref<1x5x1x?x128xf32>, %o: memref<1x5x4x1x128xf32>) {
+  linalg.generic {
+      indexing_maps = [affine_map<(b, h, g, t, s, d) -> (b, h, g, t, s)>,
+                       affine_map<(b, h, g, t, s, d) -> (b, h, 0, s, d)>,
+                       affine_map<(b, h, g, t, s, d) -> (b, h, g, t, d)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]}
+      ins(%p, %v : memref<1x5x4x1x?xf32>, memref<1x5x1x?x128xf32>) outs(%o : memref<1x5x4x1x128xf32>) {
+  ^bb0(%a: f32, %x: f32, %acc: f32):
+    %m = arith.mulf %a, %x : f32
+    %r = arith.addf %acc, %m : f32
     linalg.yield %r : f32
   }
   return
