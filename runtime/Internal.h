@@ -118,6 +118,10 @@ typedef void (*BitNetParallelBody)(void *arg, int64_t begin, int64_t end);
 /// are done.
 void bitnetParallelFor(int64_t count, int64_t grain, BitNetParallelBody body,
                        void *arg);
+/// bitnetParallelFor over a loop that streams `weightBytes` of read-only
+/// weights at `weights`; idle workers request the stream expected next.
+void bitnetParallelStream(int64_t count, int64_t grain, BitNetParallelBody body,
+                          void *arg, const void *weights, size_t weightBytes);
 /// The threads bitnetParallelFor may use on this thread (1 without a pool):
 /// generated code splits contractions into this many runs.
 int64_t bitnetParallelWidth(void);
@@ -153,8 +157,8 @@ typedef struct BitNetMemRef2DI32 {
 /// One declaration per registered int2 variant: acc[M, N] = q[M, K] ·
 /// Wt[N, K]ᵀ with the weight in the `i2` layout (bitnet/Kernels/I2Layout.h).
 #define BITNET_I2_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
-  void _mlir_ciface_bitnet_i2_matmul_##NAME(const BitNetMemRef2DI8 *q,        \
-                                            const BitNetMemRef1DU8 *w,        \
+  void _mlir_ciface_bitnet_i2_matmul_##NAME(const BitNetMemRef2DI8 *q,         \
+                                            const BitNetMemRef1DU8 *w,         \
                                             BitNetMemRef2DI32 *acc);
 #include "bitnet/Kernels/Kernels.def"
 

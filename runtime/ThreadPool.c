@@ -15,6 +15,15 @@
 // condition variable. Iterations are handed out in chunks through an atomic
 // counter; the integer kernels give the same result for any split.
 //
+// A decode step streams its matmuls' weights in the same order every time,
+// and between two parallel regions the caller runs the small loops alone
+// (norms, quantization, attention's serial parts: 8 % of a 2-thread 2B-model
+// step). Kernels name the weights of their region (bitnetParallelStream);
+// the pool learns which stream follows which, and a worker out of chunks
+// requests the second half of the next region's weights, the part guided
+// chunks will give it, until the next job arrives. That puts its memory
+// stream to work while it would otherwise wait.
+//
 // The caller runs chunks too and waits only for workers that actually joined
 // the job (`joined`, a hazard count on the published job pointer): on a
 // machine with more threads than free cores, a worker that is not scheduled
@@ -40,6 +49,18 @@
 
 /// Spin iterations of a worker before it sleeps.
 enum { kSpinIterations = 1 << 14 };
+/// Slots of the table of weight-stream successors: 2^kSuccessorBits, more
+/// than the matmuls of a decode step.
+enum { kSuccessorBits = 11, kSuccessorSlots = 1 << kSuccessorBits };
+/// How much of the next stream an idle worker requests (half of a 2 MiB L2).
+enum { kIdlePrefetchBytes = 1 << 20 };
+
+/// A weight stream and the one that was streamed after it.
+typedef struct {
+  const uint8_t *stream;
+  const uint8_t *next;
+  size_t nextBytes;
+} Successor;
 
 struct BitNetThreadPool {
   int32_t numWorkers;
@@ -56,7 +77,26 @@ struct BitNetThreadPool {
   /// Workers that may be reading `job`; the caller waits for 0 after
   /// clearing it.
   atomic_int joined;
+
+  /// For each weight stream of a parallel region, the one the region after
+  /// it streamed last time (open addressing on the address), and the last.
+  Successor successors[kSuccessorSlots];
+  const uint8_t *lastStream;
 };
+
+/// The slot of `stream` in the successor table, or the free slot it would
+/// take; NULL if neither is found.
+static Successor *findSuccessor(BitNetThreadPool *pool, const uint8_t *stream) {
+  size_t slot = (size_t)((((uintptr_t)stream >> 6) * 0x9E3779B97F4A7C15u) >>
+                         (64 - kSuccessorBits));
+  for (int probe = 0; probe < kSuccessorSlots; ++probe) {
+    Successor *candidate = &pool->successors[slot];
+    if (!candidate->stream || candidate->stream == stream)
+      return candidate;
+    slot = (slot + 1) & (kSuccessorSlots - 1);
+  }
+  return NULL;
+}
 
 typedef struct Job {
   BitNetParallelBody body;
@@ -65,6 +105,9 @@ typedef struct Job {
   int64_t threads;
   int64_t grain;
   atomic_int_fast64_t next;
+  /// The weight stream expected next (learned), for idle workers to request.
+  const uint8_t *nextStream;
+  size_t nextStreamBytes;
 } Job;
 
 // initial-exec: model.so links only libc and libm, not the loader that
@@ -113,8 +156,8 @@ static void *workerMain(void *opaque) {
     }
     if (generation == seen) {
       pthread_mutex_lock(&pool->mutex);
-      while ((generation = atomic_load_explicit(
-                  &pool->generation, memory_order_acquire)) == seen)
+      while ((generation = atomic_load_explicit(&pool->generation,
+                                                memory_order_acquire)) == seen)
         pthread_cond_wait(&pool->wake, &pool->mutex);
       pthread_mutex_unlock(&pool->mutex);
     }
@@ -126,9 +169,31 @@ static void *workerMain(void *opaque) {
     // this worker holds its job.
     atomic_fetch_add(&pool->joined, 1);
     Job *job = atomic_load(&pool->job);
-    if (job)
+    const uint8_t *next = NULL;
+    size_t nextBytes = 0;
+    if (job) {
       runChunks(job);
+      next = job->nextStream;
+      nextBytes = job->nextStreamBytes;
+    }
     atomic_fetch_sub_explicit(&pool->joined, 1, memory_order_release);
+    // Idle until the next job: request (into L2) the second half of the
+    // weights the next region is expected to stream, the part guided chunks
+    // give the workers. Prefetches never fault, so a stale guess is
+    // harmless. 2B-model decode on two Intel threads: +3.5 % tokens/s
+    // (8 alternating rounds), prefill +3 %.
+    if (next) {
+      size_t half = nextBytes / 2 / 64 * 64;
+      size_t bytes = nextBytes - half < kIdlePrefetchBytes ? nextBytes - half
+                                                           : kIdlePrefetchBytes;
+      for (size_t off = 0; off < bytes; off += 64) {
+        if ((off & 4095) == 0 &&
+            atomic_load_explicit(&pool->generation, memory_order_relaxed) !=
+                seen)
+          break;
+        __builtin_prefetch(next + half + off, 0, 2);
+      }
+    }
   }
 }
 
@@ -183,8 +248,17 @@ int64_t bitnetParallelWidth(void) {
   return currentPool ? currentPool->numWorkers + 1 : 1;
 }
 
+static void runParallel(BitNetThreadPool *pool, int64_t count, int64_t grain,
+                        BitNetParallelBody body, void *arg,
+                        const uint8_t *stream, size_t streamBytes);
+
 void bitnetParallelFor(int64_t count, int64_t grain, BitNetParallelBody body,
                        void *arg) {
+  bitnetParallelStream(count, grain, body, arg, NULL, 0);
+}
+
+void bitnetParallelStream(int64_t count, int64_t grain, BitNetParallelBody body,
+                          void *arg, const void *weights, size_t weightBytes) {
   if (count <= 0)
     return;
   if (grain < 1)
@@ -194,7 +268,35 @@ void bitnetParallelFor(int64_t count, int64_t grain, BitNetParallelBody body,
     body(arg, 0, count);
     return;
   }
-  Job job = {body, arg, count, pool->numWorkers + 1, grain, 0};
+  runParallel(pool, count, grain, body, arg, weights, weightBytes);
+}
+
+static void runParallel(BitNetThreadPool *pool, int64_t count, int64_t grain,
+                        BitNetParallelBody body, void *arg,
+                        const uint8_t *stream, size_t streamBytes) {
+  const uint8_t *nextStream = NULL;
+  size_t nextStreamBytes = 0;
+  if (stream) {
+    // Learn that `stream` follows the previous one, and look up what
+    // followed `stream` last time. (A model with more streams than slots
+    // just learns fewer of them.)
+    if (pool->lastStream) {
+      Successor *slot = findSuccessor(pool, pool->lastStream);
+      if (slot) {
+        slot->stream = pool->lastStream;
+        slot->next = stream;
+        slot->nextBytes = streamBytes;
+      }
+    }
+    pool->lastStream = stream;
+    Successor *slot = findSuccessor(pool, stream);
+    if (slot && slot->stream) {
+      nextStream = slot->next;
+      nextStreamBytes = slot->nextBytes;
+    }
+  }
+  Job job = {body,  arg, count,      pool->numWorkers + 1,
+             grain, 0,   nextStream, nextStreamBytes};
   atomic_store(&pool->job, &job);
   pthread_mutex_lock(&pool->mutex);
   atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);

@@ -315,6 +315,8 @@ void BITNET_I8_ENTRY(const BitNetMemRef2DI8 *q, const BitNetMemRef1DU8 *w,
     qSums[m] = layoutActivations(q, m, actBytes, acts + m * actBytes);
   Job job = {w->aligned + w->offset,  acc,  tokens,   actBytes / kUnitBytes,
              bitnetI8TileBytes(cols), acts, actBytes, qSums};
-  bitnetParallelFor(rows, kRowTile, runRows, &job);
+  bitnetParallelStream(rows, kRowTile, runRows, &job, job.weights,
+                       (size_t)(rows + kRowTile - 1) / kRowTile *
+                           (size_t)job.tileBytes);
   free(scratch);
 }

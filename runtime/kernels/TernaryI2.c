@@ -129,8 +129,7 @@ static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
     for (int i = 0; i < kRowTile; ++i)
       _mm_prefetch((const char *)ahead + 64 * i, _MM_HINT_T1);
     for (int i = 0; i < kRowTile; ++i)
-      _mm_prefetch((const char *)ahead + kPrefetchBytes + 64 * i,
-                   _MM_HINT_T1);
+      _mm_prefetch((const char *)ahead + kPrefetchBytes + 64 * i, _MM_HINT_T1);
     for (int r = 0; r < kRowTile; ++r) {
       __m512i wv = loadPair(w[r], p);
       for (int i = 0; i < 4; ++i)
@@ -331,8 +330,8 @@ static void laneTiles(int tokens, int regs, const uint8_t *codes, int64_t steps,
 #include <immintrin.h>
 
 static inline int32_t sum8(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v),
-                            _mm256_extracti128_si256(v, 1));
+  __m128i s =
+      _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
   return _mm_cvtsi128_si32(s);
@@ -358,8 +357,8 @@ static inline __m256i widen(Partial p) {
   return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
 }
 
-static void dotRows(int rows, const uint8_t *const w[kRowTile],
-                    int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
+static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
+                    const int8_t *q, int32_t out[kRowTile]) {
   __m256i acc[kRowTile];
   for (int r = 0; r < kRowTile; ++r)
     acc[r] = _mm256_setzero_si256();
@@ -469,13 +468,15 @@ static inline int32x4_t halfBlockDot(int32x4_t acc, uint8x16_t w,
                                      const int8_t *q) {
   const uint8x16_t mask = vdupq_n_u8(3);
   acc = BITNET_NEON_DOT(acc, vandq_u8(w, mask), vld1q_s8(q));
-  acc = BITNET_NEON_DOT(acc, vandq_u8(vshrq_n_u8(w, 2), mask), vld1q_s8(q + 32));
-  acc = BITNET_NEON_DOT(acc, vandq_u8(vshrq_n_u8(w, 4), mask), vld1q_s8(q + 64));
+  acc =
+      BITNET_NEON_DOT(acc, vandq_u8(vshrq_n_u8(w, 2), mask), vld1q_s8(q + 32));
+  acc =
+      BITNET_NEON_DOT(acc, vandq_u8(vshrq_n_u8(w, 4), mask), vld1q_s8(q + 64));
   return BITNET_NEON_DOT(acc, vshrq_n_u8(w, 6), vld1q_s8(q + 96));
 }
 
-static void dotRows(int rows, const uint8_t *const w[kRowTile],
-                    int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
+static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
+                    const int8_t *q, int32_t out[kRowTile]) {
   for (int r = 0; r < rows; ++r) {
     int32x4_t acc0 = vdupq_n_s32(0), acc1 = vdupq_n_s32(0);
     for (int64_t b = 0; b < blocks; ++b) {
@@ -491,8 +492,8 @@ static void dotRows(int rows, const uint8_t *const w[kRowTile],
 #elif VARIANT == VARIANT_riscv64_rvv
 #include <riscv_vector.h>
 
-static void dotRows(int rows, const uint8_t *const w[kRowTile],
-                    int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
+static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
+                    const int8_t *q, int32_t out[kRowTile]) {
   // 32 bytes fit LMUL = 2 at the minimum VLEN of the V extension (128).
   size_t vl = __riscv_vsetvl_e8m2(32);
   vint32m1_t zero = __riscv_vmv_v_x_i32m1(0, 1);
@@ -507,8 +508,8 @@ static void dotRows(int rows, const uint8_t *const w[kRowTile],
         vuint8m2_t wv = __riscv_vle8_v_u8m2(w[r] + bitnetI2BlockInRow(b), vl);
         const int8_t *qb = q + 128 * b;
         for (int i = 0; i < 4; ++i) {
-          vuint8m2_t c = __riscv_vand_vx_u8m2(
-              __riscv_vsrl_vx_u8m2(wv, 2 * i, vl), 3, vl);
+          vuint8m2_t c =
+              __riscv_vand_vx_u8m2(__riscv_vsrl_vx_u8m2(wv, 2 * i, vl), 3, vl);
           acc = __riscv_vwmaccsu_vv_i16m4(
               acc, __riscv_vle8_v_i8m2(qb + 32 * i, vl), c, vl);
         }
@@ -523,8 +524,8 @@ static void dotRows(int rows, const uint8_t *const w[kRowTile],
 #elif VARIANT == VARIANT_x86_64_generic || VARIANT == VARIANT_riscv64_generic
 
 // Plain C; the j loop vectorizes with whatever the baseline ISA has.
-static void dotRows(int rows, const uint8_t *const w[kRowTile],
-                    int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
+static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
+                    const int8_t *q, int32_t out[kRowTile]) {
   for (int r = 0; r < rows; ++r) {
     int32_t total = 0;
     for (int64_t b = 0; b < blocks; ++b) {
@@ -607,8 +608,8 @@ static int32_t layoutActivations(const BitNetMemRef2DI8 *q, int64_t m,
 static inline void storeRows(const Job *job, int64_t m, int64_t n, int rows,
                              const int32_t *sums) {
   BitNetMemRef2DI32 *acc = job->acc;
-  int32_t *out = acc->aligned + acc->offset + m * acc->strides[0] +
-                 n * acc->strides[1];
+  int32_t *out =
+      acc->aligned + acc->offset + m * acc->strides[0] + n * acc->strides[1];
   for (int r = 0; r < rows; ++r)
     out[r * acc->strides[1]] = sums[r] - job->qSums[m];
 }
@@ -773,6 +774,7 @@ void BITNET_I2_ENTRY(const BitNetMemRef2DI8 *q, const BitNetMemRef1DU8 *w,
   }
   job.acts = acts;
   job.qSums = qSums;
-  bitnetParallelFor(rows, grain, runRows, &job);
+  bitnetParallelStream(rows, grain, runRows, &job, job.weights,
+                       (size_t)job.weightBytes);
   free(scratch);
 }
