@@ -1,5 +1,4 @@
-//===- Session.c - Generation sessions over a runtime-owned KV cache -*- C
-//-*-===//
+//===- Session.c - Generation sessions over a runtime-owned KV cache -*- C -*-===//
 //
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
@@ -20,6 +19,8 @@
 #include <sys/mman.h>
 
 enum { kDefaultCapacity = 2048 };
+/// Each cache starts on its own cache line.
+enum { kCacheAlign = 64 };
 
 struct bitnet_session_s {
   const bitnet_model_t *model;
@@ -96,24 +97,29 @@ static bitnet_status_t checkDecoder(const bitnet_model_t *model,
   return NULL;
 }
 
+/// A cache's bytes in the shared mapping (allocateCaches): whole lines.
+static size_t cacheSlotBytes(const bitnet_tensor_t *cache) {
+  return (cache->size_bytes + kCacheAlign - 1) / kCacheAlign * kCacheAlign;
+}
+
 /// Places every cache input (size_bytes set) in one zeroed anonymous mapping,
 /// 2 MiB aligned and advised for huge pages. Attention reads each layer's
 /// cache and a step writes one position into it, which in a transposed K
 /// cache touches one line every `capacity` elements: on 4 KiB pages each of
 /// those is a TLB miss (a 2B-model step wrote 640 floats in 24 us per layer).
 static bitnet_status_t allocateCaches(bitnet_session_t *session) {
-  enum { kAlign = 64, kHugePage = 2 << 20 };
+  enum { kHugePage = 2 << 20 };
   const bitnet_model_t *model = session->model;
   size_t total = 0;
   for (int32_t i = 0; i < model->numInputs; ++i)
     if (model->kvCacheAxis[i] >= 0) {
-      size_t bytes = session->inputs[i].size_bytes;
-      if (total > SIZE_MAX - kHugePage - bytes - kAlign)
+      if (total >
+          SIZE_MAX - kHugePage - kCacheAlign - session->inputs[i].size_bytes)
         return bitnetMakeStatus(BITNET_STATUS_OUT_OF_RANGE,
                                 "bitnet_session_create: the caches of %lld "
                                 "positions are too large",
                                 (long long)session->capacity);
-      total += (bytes + kAlign - 1) / kAlign * kAlign;
+      total += cacheSlotBytes(&session->inputs[i]);
     }
   if (total == 0)
     return NULL;
@@ -138,7 +144,7 @@ static bitnet_status_t allocateCaches(bitnet_session_t *session) {
   for (int32_t i = 0; i < model->numInputs; ++i)
     if (model->kvCacheAxis[i] >= 0) {
       session->inputs[i].data = block;
-      block += (session->inputs[i].size_bytes + kAlign - 1) / kAlign * kAlign;
+      block += cacheSlotBytes(&session->inputs[i]);
     }
   return NULL;
 }

@@ -248,9 +248,31 @@ int64_t bitnetParallelWidth(void) {
   return currentPool ? currentPool->numWorkers + 1 : 1;
 }
 
-static void runParallel(BitNetThreadPool *pool, int64_t count, int64_t grain,
-                        BitNetParallelBody body, void *arg,
-                        const uint8_t *stream, size_t streamBytes);
+/// Learns that `stream` follows the previous region's stream, and returns
+/// in `next` what followed `stream` last time (NULL if unknown). A model
+/// with more streams than slots just learns fewer of them.
+static void learnNextStream(BitNetThreadPool *pool, const uint8_t *stream,
+                            size_t streamBytes, const uint8_t **next,
+                            size_t *nextBytes) {
+  *next = NULL;
+  *nextBytes = 0;
+  if (!stream)
+    return;
+  if (pool->lastStream) {
+    Successor *slot = findSuccessor(pool, pool->lastStream);
+    if (slot) {
+      slot->stream = pool->lastStream;
+      slot->next = stream;
+      slot->nextBytes = streamBytes;
+    }
+  }
+  pool->lastStream = stream;
+  Successor *slot = findSuccessor(pool, stream);
+  if (slot && slot->stream) {
+    *next = slot->next;
+    *nextBytes = slot->nextBytes;
+  }
+}
 
 void bitnetParallelFor(int64_t count, int64_t grain, BitNetParallelBody body,
                        void *arg) {
@@ -268,33 +290,9 @@ void bitnetParallelStream(int64_t count, int64_t grain, BitNetParallelBody body,
     body(arg, 0, count);
     return;
   }
-  runParallel(pool, count, grain, body, arg, weights, weightBytes);
-}
-
-static void runParallel(BitNetThreadPool *pool, int64_t count, int64_t grain,
-                        BitNetParallelBody body, void *arg,
-                        const uint8_t *stream, size_t streamBytes) {
-  const uint8_t *nextStream = NULL;
-  size_t nextStreamBytes = 0;
-  if (stream) {
-    // Learn that `stream` follows the previous one, and look up what
-    // followed `stream` last time. (A model with more streams than slots
-    // just learns fewer of them.)
-    if (pool->lastStream) {
-      Successor *slot = findSuccessor(pool, pool->lastStream);
-      if (slot) {
-        slot->stream = pool->lastStream;
-        slot->next = stream;
-        slot->nextBytes = streamBytes;
-      }
-    }
-    pool->lastStream = stream;
-    Successor *slot = findSuccessor(pool, stream);
-    if (slot && slot->stream) {
-      nextStream = slot->next;
-      nextStreamBytes = slot->nextBytes;
-    }
-  }
+  const uint8_t *nextStream;
+  size_t nextStreamBytes;
+  learnNextStream(pool, weights, weightBytes, &nextStream, &nextStreamBytes);
   Job job = {body,  arg, count,      pool->numWorkers + 1,
              grain, 0,   nextStream, nextStreamBytes};
   atomic_store(&pool->job, &job);

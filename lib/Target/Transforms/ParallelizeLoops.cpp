@@ -286,6 +286,27 @@ static void forwardAccumulator(RewriterBase &rewriter, Block &body) {
   }
 }
 
+/// The memref of `input` if the contraction `op` run as (..., k, n), with n
+/// its innermost loop, reads it as rows along k: indexed (..., k, n), the
+/// leading indices depending on neither k nor n. Prefetching one row ahead
+/// along k then follows the reads.
+static MemRefType rowsAlongK(linalg::LinalgOp op, OpOperand *input,
+                             unsigned k) {
+  unsigned n = op.getNumLoops() - 1;
+  AffineMap map = op.getMatchingIndexingMap(input);
+  auto type = dyn_cast<MemRefType>(input->get().getType());
+  unsigned rank = map.getNumResults();
+  MLIRContext *context = op.getContext();
+  if (!type || rank < 2 || !type.getElementType().isIntOrFloat() ||
+      map.getResult(rank - 1) != getAffineDimExpr(n, context) ||
+      map.getResult(rank - 2) != getAffineDimExpr(k, context) ||
+      llvm::any_of(map.getResults().drop_back(2), [&](AffineExpr e) {
+        return e.isFunctionOfDim(k) || e.isFunctionOfDim(n);
+      }))
+    return {};
+  return type;
+}
+
 /// In the loop nest of a contraction tile whose innermost loop is a whole
 /// short run (a column block: rows of at most 256 bytes), prefetches each
 /// input read as (..., k, n) kPrefetchBytes ahead along k, one row per k
@@ -310,17 +331,11 @@ static void prefetchShortRows(RewriterBase &rewriter, linalg::LinalgOp op,
   Value zero;
   SmallVector<Value> ivs;
   for (OpOperand *input : op.getDpsInputOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(input);
-    auto type = dyn_cast<MemRefType>(input->get().getType());
-    unsigned rank = map.getNumResults();
-    if (!type || rank < 2 || !type.hasStaticShape() ||
-        !type.getElementType().isIntOrFloat() ||
-        map.getResult(rank - 1) != rewriter.getAffineDimExpr(n) ||
-        map.getResult(rank - 2) != rewriter.getAffineDimExpr(k) ||
-        llvm::any_of(map.getResults().drop_back(2), [&](AffineExpr e) {
-          return e.isFunctionOfDim(k) || e.isFunctionOfDim(n);
-        }))
+    MemRefType type = rowsAlongK(op, input, k);
+    if (!type || !type.hasStaticShape())
       continue;
+    AffineMap map = op.getMatchingIndexingMap(input);
+    unsigned rank = map.getNumResults();
     int64_t rowBytes = type.getShape().back() *
                        llvm::divideCeil(type.getElementTypeBitWidth(), 8);
     if (rowBytes > 256)
@@ -371,20 +386,14 @@ struct RunPrefetch {
 static SmallVector<RunPrefetch>
 findRunPrefetches(linalg::LinalgOp op, unsigned k, ArrayRef<unsigned> groups) {
   SmallVector<RunPrefetch> found;
-  unsigned n = op.getNumLoops() - 1;
-  if (k + 1 != n)
+  if (k + 2 != op.getNumLoops())
     return found;
-  MLIRContext *context = op.getContext();
   for (OpOperand *input : op.getDpsInputOperands()) {
+    MemRefType type = rowsAlongK(op, input, k);
     AffineMap map = op.getMatchingIndexingMap(input);
-    auto type = dyn_cast<MemRefType>(input->get().getType());
     unsigned rank = map.getNumResults();
-    if (!type || rank < 2 || !type.getElementType().isIntOrFloat() ||
-        map.getResult(rank - 1) != getAffineDimExpr(n, context) ||
-        map.getResult(rank - 2) != getAffineDimExpr(k, context) ||
-        llvm::any_of(map.getResults().drop_back(2), [&](AffineExpr e) {
-          return e.isFunctionOfDim(k) || e.isFunctionOfDim(n) ||
-                 llvm::any_of(groups,
+    if (!type || llvm::any_of(map.getResults().drop_back(2), [&](AffineExpr e) {
+          return llvm::any_of(groups,
                               [&](unsigned g) { return e.isFunctionOfDim(g); });
         }))
       continue;
