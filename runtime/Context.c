@@ -121,6 +121,10 @@ bitnet_status_t bitnet_context_create(const bitnet_model_t *model,
                             "expected >= 0",
                             (long long)options->max_context);
 
+  bitnet_status_t status = bitnetCheckWeightPrefetchOverride();
+  if (status)
+    return status;
+
   bitnet_context_t *context = calloc(1, sizeof(bitnet_context_t));
   if (!context)
     return bitnetMakeStatus(BITNET_STATUS_RESOURCE_EXHAUSTED, "out of memory");

@@ -84,6 +84,23 @@ void bitnetFreeModel(struct bitnet_model_s *model);
 /// the first missing or unknown feature.
 bitnet_status_t bitnetCheckCpuFeatures(const char *features);
 
+/// How the GEMV kernels request their weight stream ahead of use. The best
+/// policy differs between CPU designs as much as 25 % of decode speed
+/// (docs/Kernels.md), so it is chosen per CPU, once, by
+/// bitnetWeightPrefetch.
+typedef enum BitNetWeightPrefetch {
+  /// Every line into L2 twice, 16 and 8 KB ahead (Intel server cores).
+  BITNET_WEIGHT_PREFETCH_L2_TWICE = 0,
+  /// Every line once, non-temporal, 4 KB ahead (AMD Zen).
+  BITNET_WEIGHT_PREFETCH_NONTEMPORAL = 1,
+} BitNetWeightPrefetch;
+/// The policy for this CPU, or the one the environment variable
+/// BITNET_WEIGHT_PREFETCH names (`l2-twice`, `nontemporal`), to compare
+/// them on a new CPU. Thread-safe; decided once per process.
+BitNetWeightPrefetch bitnetWeightPrefetch(void);
+/// INVALID_ARGUMENT if BITNET_WEIGHT_PREFETCH is set to anything else.
+bitnet_status_t bitnetCheckWeightPrefetchOverride(void);
+
 /// MLIR's unranked memref, as passed to memrefCopy.
 typedef struct BitNetUnrankedMemRef {
   int64_t rank;

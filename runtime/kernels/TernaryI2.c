@@ -60,8 +60,9 @@ enum { kRowTile = BITNET_I2_TILE_ROWS, kTokenTile = BITNET_I2_TOKEN_TILE };
 
 /// Software prefetch distance of the weight stream. On Zen 3 8 KB beat one
 /// of 4 tiles (10 KB at K = 2560, 27 KB at K = 6912) on long rows, and the
-/// distance in bytes does not grow with K.
-enum { kPrefetchBytes = 8192 };
+/// distance in bytes does not grow with K. kNonTemporalBytes is the
+/// distance of BITNET_WEIGHT_PREFETCH_NONTEMPORAL (dotRows).
+enum { kPrefetchBytes = 8192, kNonTemporalBytes = 4096 };
 
 //===----------------------------------------------------------------------===//
 // Block dot products: out[r] = Σ_b Σ_i Σ_j code(w[r], b, i, j) · q[128 b +
@@ -100,19 +101,23 @@ static inline __m512i loadPair(const uint8_t *w, int64_t p) {
 /// limited out-of-order window: 11 rather than 14 uops per 64-byte line keep
 /// more of it for loads in flight.
 ///
-/// The tile's pairs are one stream (I2Layout.h), prefetched into L2
-/// kPrefetchBytes ahead one pair (4 lines) per step, spread among the dot
-/// products rather than a tile's worth at once: +10 % decode tokens/s at 1
-/// and 2 threads on an Intel server core, where the burst left the fill
-/// buffers idle between tiles. Each line is requested twice, 2 kPrefetchBytes
-/// and kPrefetchBytes ahead: +2 % decode tokens/s on one Intel thread, +1 %
-/// on two (4 alternating rounds of the 2B model; +1-3 % in
-/// bitnet-kernel-bench), where moving the one request anywhere between 4
-/// and 16 KB ahead changed nothing. Prefetches past the weights do not
-/// fault.
-static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
-                    const int8_t *q, int32_t out[kRowTile]) {
-  (void)rows; // the tile's padding rows past `rows` are zeros, not stored
+/// The tile's pairs are one stream (I2Layout.h), requested one pair (4
+/// lines) per step ahead of use, spread among the dot products rather than
+/// a tile's worth at once, as `prefetch` says (Internal.h):
+/// - L2_TWICE: into L2, 2 kPrefetchBytes and kPrefetchBytes ahead. Spreading
+///   gave +10 % decode tokens/s at 1 and 2 threads on an Intel server core,
+///   where the burst left the fill buffers idle between tiles; the second
+///   request +2 % on one Intel thread, +1 % on two (4 alternating rounds of
+///   the 2B model), where moving the one request anywhere between 4 and 16
+///   KB ahead changed nothing.
+/// - NONTEMPORAL: once, non-temporal, kNonTemporalBytes ahead. On Zen 5 the
+///   requests to L2 made the stream slower than none at all (22 against 25
+///   GB/s), one non-temporal line per pair 31-35, all four 33-42
+///   (bitnet-kernel-bench, 1 thread, 8 rounds); 8 KB ahead was slower.
+/// Prefetches past the weights do not fault.
+static inline __attribute__((always_inline)) void
+dotRowsWith(BitNetWeightPrefetch prefetch, const uint8_t *const w[kRowTile],
+            int64_t blocks, const int8_t *q, int32_t out[kRowTile]) {
   __m512i acc[kRowTile][4];
   __m512i mask[4];
   for (int i = 0; i < 4; ++i) {
@@ -125,11 +130,16 @@ static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
     __m512i qv[4];
     for (int i = 0; i < 4; ++i)
       qv[i] = _mm512_loadu_si512(q + 256 * p + 64 * i);
-    const uint8_t *ahead = w[0] + bitnetI2BlockInRow(2 * p) + kPrefetchBytes;
-    for (int i = 0; i < kRowTile; ++i)
-      _mm_prefetch((const char *)ahead + 64 * i, _MM_HINT_T1);
-    for (int i = 0; i < kRowTile; ++i)
-      _mm_prefetch((const char *)ahead + kPrefetchBytes + 64 * i, _MM_HINT_T1);
+    const char *pair = (const char *)w[0] + bitnetI2BlockInRow(2 * p);
+    if (prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL) {
+      for (int i = 0; i < kRowTile; ++i)
+        _mm_prefetch(pair + kNonTemporalBytes + 64 * i, _MM_HINT_NTA);
+    } else {
+      for (int i = 0; i < kRowTile; ++i)
+        _mm_prefetch(pair + kPrefetchBytes + 64 * i, _MM_HINT_T1);
+      for (int i = 0; i < kRowTile; ++i)
+        _mm_prefetch(pair + 2 * kPrefetchBytes + 64 * i, _MM_HINT_T1);
+    }
     for (int r = 0; r < kRowTile; ++r) {
       __m512i wv = loadPair(w[r], p);
       for (int i = 0; i < 4; ++i)
@@ -143,6 +153,17 @@ static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
       sum = _mm512_add_epi32(sum, _mm512_srai_epi32(acc[r][i], 2 * i));
     out[r] = _mm512_reduce_add_epi32(sum);
   }
+}
+
+/// One copy of the loop per policy, chosen once per tile.
+static void dotRows(int rows, const uint8_t *const w[kRowTile], int64_t blocks,
+                    const int8_t *q, int32_t out[kRowTile],
+                    BitNetWeightPrefetch prefetch) {
+  (void)rows; // the tile's padding rows past `rows` are zeros, not stored
+  if (prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL)
+    dotRowsWith(BITNET_WEIGHT_PREFETCH_NONTEMPORAL, w, blocks, q, out);
+  else
+    dotRowsWith(BITNET_WEIGHT_PREFETCH_L2_TWICE, w, blocks, q, out);
 }
 
 /// Prefill: a row tile's codes are unpacked once, 64 bytes per (row, pair,
@@ -572,6 +593,8 @@ typedef struct {
   const int32_t *qSums;
   /// Whether the lane tiles run (activations then in column order).
   int lanes;
+  /// How dotRows requests the weight stream (variants that prefetch).
+  BitNetWeightPrefetch prefetch;
 } Job;
 
 static const int8_t *tokenRow(const BitNetMemRef2DI8 *q, int64_t m) {
@@ -658,16 +681,22 @@ static void runRows(void *opaque, int64_t begin, int64_t end) {
   }
 #endif
 #ifdef BITNET_I2_DOT_ROWS_PREFETCH
-  // dotRows requests lines 8 and 16 KB ahead of its position, so the first
-  // 16 KB of this chunk's stream would come in on demand: fetch them now.
-  // +3-4 % decode tokens/s on one Intel thread (5 alternating rounds of the
-  // 2B model, whose GEMVs are one chunk each there), +0-1.5 % on two.
+  // dotRows requests lines ahead of its position (16 KB for L2_TWICE), so
+  // the first ones of this chunk's stream would come in on demand: fetch
+  // them now. +3-4 % decode tokens/s on one Intel thread (5 alternating
+  // rounds of the 2B model, whose GEMVs are one chunk each there), +0-1.5 %
+  // on two.
   if (job->tokens < kTokenTile) {
+    bool nonTemporal = job->prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL;
+    int64_t lead = nonTemporal ? kNonTemporalBytes : 2 * kPrefetchBytes;
     const uint8_t *first = job->weights + begin / kRowTile * job->tileBytes;
     const uint8_t *weightsEnd = job->weights + job->weightBytes;
-    for (int64_t off = 0; off < 2 * kPrefetchBytes && first + off < weightsEnd;
-         off += 64)
-      __builtin_prefetch(first + off, 0, 2);
+    for (int64_t off = 0; off < lead && first + off < weightsEnd; off += 64) {
+      if (nonTemporal)
+        __builtin_prefetch(first + off, 0, 0);
+      else
+        __builtin_prefetch(first + off, 0, 2);
+    }
   }
 #endif
   for (int64_t n = begin; n < end; n += kRowTile) {
@@ -708,7 +737,12 @@ static void runRows(void *opaque, int64_t begin, int64_t end) {
 #endif
     for (; m < job->tokens; ++m) {
       int32_t sums[kRowTile] = {0};
+#ifdef BITNET_I2_DOT_ROWS_PREFETCH
+      dotRows(rows, w, job->blocks, job->acts + m * job->actBytes, sums,
+              job->prefetch);
+#else
       dotRows(rows, w, job->blocks, job->acts + m * job->actBytes, sums);
+#endif
       storeRows(job, m, n, rows, sums);
     }
   }
@@ -736,7 +770,8 @@ void BITNET_I2_ENTRY(const BitNetMemRef2DI8 *q, const BitNetMemRef1DU8 *w,
              NULL,
              groups * kBlockGroup * BITNET_I2_BLOCK_WEIGHTS,
              NULL,
-             0};
+             0,
+             bitnetWeightPrefetch()};
   // One allocation for the copy, the sums (a few bytes per token) and, for
   // the lane tiles, one token in column order before it is interleaved.
   int64_t grain = kRowTile;
