@@ -35,6 +35,10 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   pm.addPass(createBitNetDecomposeBitLinear());
   if (options.kernel != KernelMode::Reference &&
       options.lowerTo == LowerTo::LLVM) {
+    // The projections of one input share one quantization after CSE, then
+    // one matmul (one weight stream, one parallel region).
+    pm.addPass(createCSEPass());
+    pm.addPass(createBitNetFuseSiblingMatmuls());
     BitNetSelectKernelsOptions select;
     select.kernel = options.kernel == KernelMode::Int2 ? "int2" : "auto";
     select.cpuFeatures = options.requiredFeatures;

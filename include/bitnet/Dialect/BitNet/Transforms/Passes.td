@@ -32,6 +32,34 @@ def BitNetDecomposeBitLinear : Pass<"bitnet-decompose-bitlinear"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def BitNetFuseSiblingMatmuls : Pass<"bitnet-fuse-sibling-matmuls"> {
+  let summary = "Merge the ternary matmuls that read the same activations";
+  let description = [{
+    `bitnet.ternary_matmul` ops in one block that read the same quantized
+    activations (after CSE: the q, k and v projections of an attention
+    layer, the gate and up projections of a gated FFN) and have the same
+    `K`, weight layout (`plain` or `int8`) and `act_bits` become one matmul
+    over their weights stacked along `N`, whose accumulators are sliced
+    back out (`tensor.extract_slice` along the last dimension). The
+    products are exact integers, so every result is bit-identical; what
+    changes is that a decode step streams one weight instead of two or
+    three, in one parallel region instead of several. The stacked weight
+    has one scale per row (the matmul does not apply them; the
+    `bitnet.rescale` of each slice still does). Weights already in a kernel
+    layout (after `bitnet-select-kernels`) are left alone.
+
+    ```mlir
+    %a = bitnet.ternary_matmul %q, <640x2560, plain, ...> : tensor<1x2560xi8>
+    %b = bitnet.ternary_matmul %q, <2560x2560, plain, ...> : tensor<1x2560xi8>
+    // becomes
+    %ab = bitnet.ternary_matmul %q, <3200x2560, plain, ...> : tensor<1x2560xi8>
+    %a = tensor.extract_slice %ab[0, 0] [1, 640] [1, 1]
+    %b = tensor.extract_slice %ab[0, 640] [1, 2560] [1, 1]
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def BitNetKVCache : Pass<"bitnet-kv-cache", "::mlir::ModuleOp"> {
   let summary = "Turn past/present Concat pairs into an in-place KV cache";
   let description = [{
