@@ -50,7 +50,7 @@ void bitnet_context_options_initialize(bitnet_context_options_t *options) {
 
 static void releaseBuffers(OutputSet *set, int32_t count) {
   for (int32_t i = 0; i < count; ++i) {
-    free(set->outputs[i].allocated);
+    bitnetWorkspaceFree(set->outputs[i].allocated);
     set->outputs[i].allocated = NULL;
     set->outputs[i].data = NULL;
   }
@@ -87,6 +87,8 @@ void bitnet_context_destroy(bitnet_context_t *context) {
   bitnetThreadPoolDestroy(context->threadPool);
   free(context->modelInputs);
   free(context);
+  // What a run freed for reuse goes back too (other contexts refill it).
+  bitnetWorkspaceTrim();
 }
 
 bitnet_status_t bitnet_context_create(const bitnet_model_t *model,

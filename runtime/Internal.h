@@ -19,6 +19,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -100,6 +101,19 @@ typedef enum BitNetWeightPrefetch {
 BitNetWeightPrefetch bitnetWeightPrefetch(void);
 /// INVALID_ARGUMENT if BITNET_WEIGHT_PREFETCH is set to anything else.
 bitnet_status_t bitnetCheckWeightPrefetchOverride(void);
+
+/// Buffers of the generated code and of run outputs (Workspace.c): like
+/// aligned_alloc / free (alignment a power of two), except that large
+/// blocks are kept for reuse when freed. Thread-safe.
+void *bitnetWorkspaceAlloc(size_t size, size_t alignment);
+/// Frees a block of bitnetWorkspaceAlloc; NULL is allowed.
+void bitnetWorkspaceFree(void *ptr);
+/// Releases the blocks kept for reuse.
+void bitnetWorkspaceTrim(void);
+/// MLIR's memref-to-LLVM allocation functions (`use-generic-functions`).
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
+void _mlir_memref_to_llvm_free(void *ptr);
 
 /// MLIR's unranked memref, as passed to memrefCopy.
 typedef struct BitNetUnrankedMemRef {

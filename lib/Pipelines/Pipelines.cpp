@@ -96,7 +96,12 @@ void mlir::bitnet::buildBitNetPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // In a model library, buffers come from the runtime's workspace
+  // allocator (runtime/Workspace.c), which keeps large ones mapped between
+  // runs instead of faulting in fresh pages every step.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = options.modelInterface;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   // What has no LLVM intrinsic (erf, ...) calls libm, which model.so links.
   pm.addPass(createConvertMathToLibmPass());

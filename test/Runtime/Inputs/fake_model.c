@@ -66,10 +66,13 @@ static size_t product(const int64_t *shape, int rank) {
   return count;
 }
 
-/// Allocates an output like generated code does: one malloc, `data` = the
-/// first element.
+/// The runtime's allocator, which the generated code calls for memref.alloc.
+void *_mlir_memref_to_llvm_alloc(size_t size);
+
+/// Allocates an output like generated code does: one allocation, `data` =
+/// the first element.
 static void *allocateOutput(bitnet_model_output_t *output, size_t bytes) {
-  output->allocated = malloc(bytes ? bytes : 1);
+  output->allocated = _mlir_memref_to_llvm_alloc(bytes ? bytes : 1);
   output->data = output->allocated;
   return output->data;
 }
