@@ -440,7 +440,9 @@ void runFakeDecoder(const FakeDecoder &d, const bitnet_model_input_t *inputs,
     }
   }
   size_t count = static_cast<size_t>(rows * d.vocab);
-  auto *logits = static_cast<float *>(std::malloc(count * sizeof(float)));
+  // Allocated as generated code does: the runtime frees it.
+  auto *logits = static_cast<float *>(
+      _mlir_memref_to_llvm_alloc(count * sizeof(float)));
   if (!logits)
     fail("out of memory");
   outputs[0].allocated = logits;

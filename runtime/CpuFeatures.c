@@ -106,10 +106,11 @@ static bool isAmd(void) {
   return strcmp(vendor, "AuthenticAMD") == 0;
 }
 
-/// On a Zen 5 core the int2 decode kernel streamed 24 GB/s with the Intel
-/// policy and 31-35 with the non-temporal one (bitnet-kernel-bench, 1
-/// thread); the 2B model decoded 31 -> 40 tokens/s on 1 thread and 47 -> 56
-/// on 2. Requests to L2 at 8 and 16 KB crowd out the Zen prefetchers.
+/// On a Zen 5 core the int2 decode kernel streamed 25 GB/s with the Intel
+/// policy and 36 with the non-temporal one (bitnet-kernel-bench, 1 thread,
+/// medians of 8 rounds), no faster than without software prefetch with the
+/// former; the 2B model decoded 31.9 -> 39.8 tokens/s on 1 thread and 53.2
+/// -> 65.5 on 2.
 static BitNetWeightPrefetch probeWeightPrefetch(void) {
   return isAmd() ? BITNET_WEIGHT_PREFETCH_NONTEMPORAL
                  : BITNET_WEIGHT_PREFETCH_L2_TWICE;

@@ -112,8 +112,10 @@ static inline __m512i loadPair(const uint8_t *w, int64_t p) {
 ///   KB ahead changed nothing.
 /// - NONTEMPORAL: once, non-temporal, kNonTemporalBytes ahead. On Zen 5 the
 ///   requests to L2 made the stream slower than none at all (22 against 25
-///   GB/s), one non-temporal line per pair 31-35, all four 33-42
-///   (bitnet-kernel-bench, 1 thread, 8 rounds); 8 KB ahead was slower.
+///   GB/s, bitnet-kernel-bench, 1 thread, medians of 4 rounds); over 8 more
+///   rounds the Intel policy streamed 25 GB/s, one non-temporal line per
+///   pair 34 and all four 36. 8 KB ahead, sparser requests and T0-T2 hints
+///   were slower.
 /// Prefetches past the weights do not fault.
 static inline __attribute__((always_inline)) void
 dotRowsWith(BitNetWeightPrefetch prefetch, const uint8_t *const w[kRowTile],
