@@ -9,6 +9,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/MapVector.h"
 
+#include <tuple>
+
 namespace mlir::bitnet {
 #define GEN_PASS_DEF_BITNETFUSESIBLINGMATMULS
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h.inc"
@@ -23,40 +25,9 @@ struct FuseSiblingMatmulsPass
   void runOnOperation() override;
 };
 
-/// What siblings must share besides their input to be stacked.
-struct SiblingKey {
-  Value input;
-  Block *block;
-  int64_t cols;
-  TernaryLayout layout;
-  uint64_t actBits;
-  bool operator==(const SiblingKey &o) const {
-    return input == o.input && block == o.block && cols == o.cols &&
-           layout == o.layout && actBits == o.actBits;
-  }
-};
+/// What siblings share: their input, block, K, weight layout and act_bits.
+using SiblingKey = std::tuple<Value, Block *, int64_t, TernaryLayout, uint64_t>;
 } // namespace
-
-namespace llvm {
-template <>
-struct DenseMapInfo<SiblingKey> {
-  static SiblingKey getEmptyKey() {
-    return {DenseMapInfo<Value>::getEmptyKey(), nullptr, 0,
-            TernaryLayout::plain, 0};
-  }
-  static SiblingKey getTombstoneKey() {
-    return {DenseMapInfo<Value>::getTombstoneKey(), nullptr, 0,
-            TernaryLayout::plain, 0};
-  }
-  static unsigned getHashValue(const SiblingKey &k) {
-    return hash_combine(k.input, k.block, k.cols,
-                        static_cast<unsigned>(k.layout), k.actBits);
-  }
-  static bool isEqual(const SiblingKey &a, const SiblingKey &b) {
-    return a == b;
-  }
-};
-} // namespace llvm
 
 /// The weights of `siblings` stacked along N (both canonical layouts store
 /// whole rows, so that is their bytes one after the other), with one scale
@@ -140,9 +111,9 @@ void FuseSiblingMatmulsPass::runOnOperation() {
     TernaryAttr weight = op.getWeight();
     if (!weight.isCanonical())
       return;
-    SiblingKey key{op.getInput(), op->getBlock(), weight.getCols(),
-                   weight.getLayout(), op.getActBits()};
-    groups[key].push_back(op);
+    groups[SiblingKey(op.getInput(), op->getBlock(), weight.getCols(),
+                      weight.getLayout(), op.getActBits())]
+        .push_back(op);
   });
   for (auto &[key, siblings] : groups)
     if (siblings.size() > 1 && failed(fuse(siblings)))
