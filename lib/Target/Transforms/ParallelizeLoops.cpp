@@ -413,6 +413,24 @@ findRunPrefetches(linalg::LinalgOp op, unsigned k, ArrayRef<unsigned> groups) {
   return found;
 }
 
+/// Prefetches into L2 every 64-byte line of row `row` of `input` (leading
+/// indices `indices`) over the range of `nLoop`.
+static void prefetchRunLines(RewriterBase &rewriter, Location loc, Value input,
+                             ArrayRef<Value> indices, Value row,
+                             scf::ForOp nLoop, int64_t elementBytes) {
+  auto lines = scf::ForOp::create(
+      rewriter, loc, nLoop.getLowerBound(), nLoop.getUpperBound(),
+      arith::ConstantIndexOp::create(rewriter, loc,
+                                     std::max<int64_t>(1, 64 / elementBytes)));
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(lines.getBody());
+  SmallVector<Value> at(indices);
+  at.push_back(row);
+  at.push_back(lines.getInductionVar());
+  memref::PrefetchOp::create(rewriter, loc, input, at, /*isWrite=*/false,
+                             /*localityHint=*/2, /*isDataCache=*/true);
+}
+
 /// At the start of the (jammed) k loop `kLoop` of a contraction tile,
 /// prefetches into L2 the runs its next iterations read, about
 /// kPrefetchBytes ahead: for each row of the `step` rows an iteration
@@ -420,6 +438,10 @@ findRunPrefetches(linalg::LinalgOp op, unsigned k, ArrayRef<unsigned> groups) {
 /// the innermost loop's range. Attention reads Kᵀ like this: per KV head,
 /// runs of a few lines from rows a cache capacity apart, which the hardware
 /// prefetchers do not follow, and V as rows of 512 bytes.
+/// The first `ahead` rows are prefetched before the loop: without them a
+/// tile starts with kPrefetchBytes of demand misses, and a decode step's
+/// attention tiles are short (Kᵀ at two threads: runs of half the positions,
+/// 37 of a head's 128 rows).
 static void prefetchRuns(RewriterBase &rewriter, scf::ForOp kLoop,
                          ArrayRef<RunPrefetch> runs) {
   scf::ForOp nLoop;
@@ -430,19 +452,28 @@ static void prefetchRuns(RewriterBase &rewriter, scf::ForOp kLoop,
   if (!nLoop || !step)
     return;
   Location loc = kLoop.getLoc();
-  rewriter.setInsertionPointToStart(kLoop.getBody());
   auto constant = [&](int64_t value) -> Value {
     return arith::ConstantIndexOp::create(rewriter, loc, value);
   };
-  auto outsideN = [&](Value value) {
-    return !nLoop->isAncestor(value.getParentBlock()->getParentOp());
+  auto outside = [](Operation *loop, Value value) {
+    return !loop->isAncestor(value.getParentBlock()->getParentOp());
   };
+  auto outsideN = [&](Value value) { return outside(nLoop, value); };
+  // The run length and the distance are the same for every k: computed
+  // before the loop when the run's bounds are known there.
+  bool beforeLoop = outside(kLoop, nLoop.getLowerBound()) &&
+                    outside(kLoop, nLoop.getUpperBound());
+  if (beforeLoop)
+    rewriter.setInsertionPoint(kLoop);
+  else
+    rewriter.setInsertionPointToStart(kLoop.getBody());
   Value run = arith::SubIOp::create(rewriter, loc, nLoop.getUpperBound(),
                                     nLoop.getLowerBound());
+  Block::iterator loopStart = kLoop.getBody()->begin();
   for (const RunPrefetch &prefetch : runs) {
     unsigned rank = prefetch.rank;
     // The leading indices as the loop body loads the input (they depend on
-    // no loop inside k): taken, or recomputed here.
+    // no loop inside n): taken, or recomputed where their operands are.
     memref::LoadOp load;
     nLoop.getBody()->walk([&](memref::LoadOp candidate) {
       if (!load && candidate.getMemRef() == prefetch.input)
@@ -457,6 +488,13 @@ static void prefetchRuns(RewriterBase &rewriter, scf::ForOp kLoop,
         indices.push_back(index);
       } else if (def && isPure(def) && def->getNumResults() == 1 &&
                  llvm::all_of(def->getOperands(), outsideN)) {
+        OpBuilder::InsertionGuard guard(rewriter);
+        if (beforeLoop && llvm::all_of(def->getOperands(), [&](Value operand) {
+              return outside(kLoop, operand);
+            }))
+          rewriter.setInsertionPoint(kLoop);
+        else
+          rewriter.setInsertionPoint(kLoop.getBody(), loopStart);
         indices.push_back(rewriter.clone(*def)->getResult(0));
       } else {
         break;
@@ -475,27 +513,33 @@ static void prefetchRuns(RewriterBase &rewriter, scf::ForOp kLoop,
         arith::DivUIOp::create(rewriter, loc, constant(kPrefetchBytes),
                                runBytes),
         constant(1));
-    Value lastRow = arith::SubIOp::create(
-        rewriter, loc,
-        memref::DimOp::create(rewriter, loc, prefetch.input, rank - 2),
-        constant(1));
+    Value rows = memref::DimOp::create(rewriter, loc, prefetch.input, rank - 2);
+    Value lastRow = arith::SubIOp::create(rewriter, loc, rows, constant(1));
+    if (beforeLoop && llvm::all_of(indices, [&](Value index) {
+          return outside(kLoop, index);
+        })) {
+      Value end = arith::MinUIOp::create(
+          rewriter, loc,
+          arith::AddIOp::create(rewriter, loc, kLoop.getLowerBound(), ahead),
+          rows);
+      auto prologue = scf::ForOp::create(rewriter, loc, kLoop.getLowerBound(),
+                                         end, constant(1));
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(prologue.getBody());
+      prefetchRunLines(rewriter, loc, prefetch.input, indices,
+                       prologue.getInductionVar(), nLoop,
+                       prefetch.elementBytes);
+    }
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(kLoop.getBody(), loopStart);
     Value first =
         arith::AddIOp::create(rewriter, loc, kLoop.getInductionVar(), ahead);
     for (int64_t r = 0; r < *step; ++r) {
       Value row = arith::MinUIOp::create(
           rewriter, loc,
           arith::AddIOp::create(rewriter, loc, first, constant(r)), lastRow);
-      auto lines = scf::ForOp::create(
-          rewriter, loc, nLoop.getLowerBound(), nLoop.getUpperBound(),
-          constant(std::max<int64_t>(1, 64 / prefetch.elementBytes)));
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToStart(lines.getBody());
-      SmallVector<Value> at(indices);
-      at.push_back(row);
-      at.push_back(lines.getInductionVar());
-      memref::PrefetchOp::create(rewriter, loc, prefetch.input, at,
-                                 /*isWrite=*/false, /*localityHint=*/2,
-                                 /*isDataCache=*/true);
+      prefetchRunLines(rewriter, loc, prefetch.input, indices, row, nLoop,
+                       prefetch.elementBytes);
     }
   }
 }

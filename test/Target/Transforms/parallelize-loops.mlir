@@ -198,15 +198,23 @@ func.func @head_transpose(%q: memref<?x?x20x2048xf32>, %qt: memref<?x20x?x2048xf
 // accumulator is stored once per 4 products. Kᵀ's rows (cache positions,
 // dynamic) are read as runs of the tile's positions, a row apart: each
 // jammed iteration prefetches its 4 rows' runs `ahead` rows on (8 KB / run
-// bytes), line by line, clamped to the last row.
+// bytes), line by line, clamped to the last row; the first `ahead` rows
+// (at most all of them) before the loop.
 // CHECK-LABEL: func.func @gqa_scores
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = ({{.*}}) to (%c5{{.*}}, %{{.*}}) step
 // CHECK: %[[Q:.*]] = memref.subview %arg0[0, %{{.*}}, 0, 0, 0] [1, 1, 4, 1, 128]
 // CHECK: %[[KT:.*]] = memref.subview %arg1
 // CHECK: %[[S:.*]] = memref.subview %arg2[0, %{{.*}}, 0, 0, %{{.*}}] [1, 1, 4, 1, %{{.*}}]
+// CHECK: %[[DIV:.*]] = arith.divui %c8192
+// CHECK: %[[AHEAD:.*]] = arith.maxui %[[DIV]], %{{.*}} : index
+// CHECK: %[[ROWS:.*]] = memref.dim %[[KT]], %c3
+// CHECK: %[[PROLOGUE_END:.*]] = arith.addi %{{.*}}, %[[AHEAD]] : index
+// CHECK: %[[END:.*]] = arith.minui %[[PROLOGUE_END]], %[[ROWS]] : index
+// CHECK: scf.for %[[PROW:.*]] = %{{.*}} to %[[END]] step %{{.*}} {
+// CHECK: scf.for %[[PLINE:.*]] = %{{.*}} to %{{.*}} step %c16
+// CHECK-NEXT: memref.prefetch %[[KT]][%{{.*}}, %{{.*}}, %{{.*}}, %[[PROW]], %[[PLINE]]], read, locality<2>, data
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %c128 step %c4
-// CHECK: %[[AHEAD:.*]] = arith.divui %c8192
-// CHECK: %[[FIRST:.*]] = arith.addi %[[K]], %{{.*}} : index
+// CHECK-NEXT: %[[FIRST:.*]] = arith.addi %[[K]], %[[AHEAD]] : index
 // CHECK: %[[ROW:.*]] = arith.minui %{{.*}}, %{{.*}} : index
 // CHECK: scf.for %[[LINE:.*]] = %{{.*}} to %{{.*}} step %c16
 // CHECK-NEXT: memref.prefetch %[[KT]][%{{.*}}, %{{.*}}, %{{.*}}, %[[ROW]], %[[LINE]]], read, locality<2>, data
@@ -235,9 +243,13 @@ func.func @gqa_scores(%q: memref<1x5x4x1x128xf32>, %kt: memref<1x5x1x128x?xf32>,
 // Attention's weighted sum of V: rows of 128 floats (512 bytes, longer than
 // a column block's), one per cache position (k, dynamic: not jammed). Each
 // k iteration prefetches the row 16 rows on (8 KB / 512 bytes), line by
-// line.
+// line, after a prologue that prefetches the first 16.
 // CHECK-LABEL: func.func @gqa_values
 // CHECK: %[[V:.*]] = memref.subview %arg1
+// CHECK: %[[END:.*]] = arith.minui
+// CHECK: scf.for %[[PROW:.*]] = %{{.*}} to %[[END]] step %{{.*}} {
+// CHECK: scf.for %[[PLINE:.*]] = %{{.*}} to %c128 step %c16
+// CHECK-NEXT: memref.prefetch %[[V]][%{{.*}}, %{{.*}}, %{{.*}}, %[[PROW]], %[[PLINE]]]
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %dim{{.*}} step %c1
 // CHECK: %[[FIRST:.*]] = arith.addi %[[K]], %{{.*}} : index
 // CHECK: %[[ROW:.*]] = arith.minui %{{.*}}, %{{.*}} : index
