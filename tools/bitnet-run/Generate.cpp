@@ -5,13 +5,15 @@
 //===----------------------------------------------------------------------===//
 //
 // Prefill of the whole prompt in one session append, then one token per
-// step, sampled by the runtime's bitnet_sample. Byte-level tokenization for
+// step, sampled by the runtime's bitnet_sample. Text goes through a
+// tokenizer.json when one is given, else byte-level tokenization for
 // vocabulary-256 models; token ids otherwise.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Generate.h"
 #include "ModelLibrary.h"
+#include "Tokenizer.h"
 
 #include <chrono>
 #include <cstdio>
@@ -35,6 +37,11 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
                 "'bitnet-compile --kv-cache' (this model has no KV cache)");
   if (!options.hasPrompt)
     return fail("--generate needs --prompt TEXT or --prompt-ids I,J,...");
+  Tokenizer tokenizer;
+  bool useTokenizer = !options.tokenizerPath.empty();
+  if (useTokenizer)
+    if (Error error = Tokenizer::fromFile(options.tokenizerPath, tokenizer))
+      return fail(*error);
 
   bitnet_context_options_t contextOptions;
   api.bitnet_context_options_initialize(&contextOptions);
@@ -52,20 +59,41 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
     return fail(api.consume(status));
   }
   int64_t vocab = logitsInfo.shape[2];
-  bool bytes = vocab == 256 && !options.printIds;
+  auto failAfterSession = [&](const std::string &message) {
+    api.bitnet_session_destroy(session);
+    return fail(message);
+  };
+  // A tokenizer id past the logits could never be generated, and one of
+  // its encodings would index past the embedding: the pair does not match.
+  if (useTokenizer && tokenizer.vocabSize() > vocab)
+    return failAfterSession("the tokenizer '" + options.tokenizerPath +
+                            "' has " + std::to_string(tokenizer.vocabSize()) +
+                            " tokens but the model's logits have only " +
+                            std::to_string(vocab));
+  bool text = !options.printIds && (useTokenizer || vocab == 256);
   std::vector<int64_t> prompt = options.promptIds;
-  if (!options.useIds)
+  if (!options.useIds && useTokenizer) {
+    if (Error error = tokenizer.encode(options.prompt, prompt))
+      return failAfterSession(*error);
+  } else if (!options.useIds) {
+    if (vocab != 256)
+      return failAfterSession(
+          "--prompt TEXT needs a byte-level (vocab 256) model or "
+          "--tokenizer; this one has " +
+          std::to_string(vocab) + " tokens: use --tokenizer or --prompt-ids");
     for (unsigned char c : options.prompt)
       prompt.push_back(c);
-  if (prompt.empty()) {
-    api.bitnet_session_destroy(session);
-    return fail("the prompt is empty: generation needs at least one token");
   }
-  if (!options.useIds && vocab != 256) {
-    api.bitnet_session_destroy(session);
-    return fail("--prompt TEXT needs a byte-level (vocab 256) model; this one "
-                "has " + std::to_string(vocab) + " tokens: use --prompt-ids");
-  }
+  if (prompt.empty())
+    return failAfterSession(
+        "the prompt is empty: generation needs at least one token");
+  // (Without a tokenizer the runtime reports such ids itself.)
+  for (size_t i = 0; useTokenizer && i < prompt.size(); ++i)
+    if (prompt[i] >= vocab)
+      return failAfterSession("prompt token " + std::to_string(i) + " (id " +
+                              std::to_string(prompt[i]) +
+                              ") is outside the model's vocabulary [0, " +
+                              std::to_string(vocab) + ")");
 
   bitnet_sampling_options_t sampling;
   api.bitnet_sampling_options_initialize(&sampling);
@@ -74,11 +102,17 @@ int runGenerate(const RuntimeApi &api, const GenerateOptions &options) {
   sampling.top_p = static_cast<float>(options.topP);
   uint64_t rng = options.seed;
 
+  // A token's bytes go out as they come: a UTF-8 character split across
+  // tokens completes with its last byte.
   auto emit = [&](int64_t token, bool first) {
-    if (bytes)
+    if (text && useTokenizer) {
+      const std::string &bytes = tokenizer.decode(token);
+      std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    } else if (text) {
       std::fputc(static_cast<int>(token), stdout);
-    else
+    } else {
       std::printf(first ? "%lld" : " %lld", static_cast<long long>(token));
+    }
     std::fflush(stdout);
   };
   for (size_t i = 0; i < prompt.size(); ++i)

@@ -29,11 +29,15 @@ struct GenerateOptions {
   int64_t maxContext = 0;
   int32_t threads = 0;
   bool printIds = false;
+  /// A Hugging Face tokenizer.json: encodes --prompt TEXT and decodes the
+  /// tokens to text. Empty: the byte-level built-in for vocab-256 models.
+  std::string tokenizerPath;
 };
 
 /// Generates from the prompt with the library's session API, streaming the
-/// tokens to stdout (bytes for a vocabulary of 256, else ids) and printing
-/// prefill and decode speeds to stderr. Returns the exit code.
+/// tokens to stdout (text through the tokenizer or, without one, bytes for a
+/// vocabulary of 256; else ids) and printing prefill and decode speeds to
+/// stderr. Returns the exit code.
 int runGenerate(const RuntimeApi &api, const GenerateOptions &options);
 
 } // namespace bitnet::run

@@ -7,6 +7,8 @@
 // bitnet-run model.so [--info] [--input-dir DIR] [--input NAME=FILE]...
 //                     [--output-dir DIR] [--expect-dir DIR [--rtol R]
 //                     [--atol A]] [--threads N] [--repeat N]
+// bitnet-run model.so --generate (--prompt TEXT | --prompt-ids I,J,...)
+//                     [--tokenizer tokenizer.json] [sampling options]
 //
 // Loads a model library through its C ABI only, feeds it .pb/.npy inputs,
 // and writes, compares or prints the outputs. A library for another ISA is
@@ -59,15 +61,21 @@ const char kUsage[] =
     "\n"
     "generation (decoders compiled with bitnet-compile --kv-cache):\n"
     "  --generate           generate text from a prompt\n"
-    "  --prompt TEXT        the prompt (bytes; vocab-256 models)\n"
+    "  --prompt TEXT        the prompt (bytes for vocab-256 models, or\n"
+    "                       encoded by --tokenizer)\n"
     "  --prompt-ids I,J,..  the prompt as token ids\n"
+    "  --tokenizer FILE     a Hugging Face tokenizer.json to encode the\n"
+    "                       prompt and print the tokens as text: byte-level\n"
+    "                       BPE with the GPT-2 or Llama-3 split regex, added\n"
+    "                       tokens, TemplateProcessing and the ByteLevel\n"
+    "                       decoder; other features are rejected\n"
     "  --max-new-tokens N   tokens to generate (default 64)\n"
     "  --temperature T      0 (default) = greedy\n"
     "  --top-k K            sample among the K most likely tokens\n"
     "  --top-p P            sample from the smallest set with mass P\n"
     "  --seed S             random seed of sampling (default 1)\n"
     "  --max-context N      cache positions (default 2048)\n"
-    "  --print-ids          print token ids, not bytes\n"
+    "  --print-ids          print token ids, not bytes or text\n"
     "\n"
     "environment: BITNET_QEMU_CPU overrides the qemu -cpu of foreign runs.\n";
 
@@ -147,10 +155,11 @@ std::optional<int> parseArgs(int argc, char **argv, Options &options) {
       value = arg.substr(equals + 1);
     }
     static const char *const kValued[] = {
-        "--input-dir", "--input", "--output-dir", "--expect-dir",
-        "--rtol",      "--atol",  "--threads",    "--repeat",
+        "--input-dir", "--input",      "--output-dir",     "--expect-dir",
+        "--rtol",      "--atol",       "--threads",        "--repeat",
         "--prompt",    "--prompt-ids", "--max-new-tokens", "--temperature",
-        "--top-k",     "--top-p", "--seed",       "--max-context"};
+        "--top-k",     "--top-p",      "--seed",           "--max-context",
+        "--tokenizer"};
     if (std::find(std::begin(kValued), std::end(kValued), name) ==
         std::end(kValued))
       return usageError("unknown option '" + name + "'");
@@ -175,6 +184,8 @@ std::optional<int> parseArgs(int argc, char **argv, Options &options) {
     } else if (name == "--prompt") {
       options.generate.prompt = value;
       options.generate.hasPrompt = true;
+    } else if (name == "--tokenizer") {
+      options.generate.tokenizerPath = value;
     } else if (name == "--prompt-ids") {
       options.generate.hasPrompt = true;
       options.generate.promptIds.clear();
