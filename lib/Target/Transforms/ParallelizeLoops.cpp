@@ -241,6 +241,17 @@ static SmallVector<Value> tileSizeValues(RewriterBase &rewriter,
     Value range =
         getValueOrCreateConstantIndexOp(rewriter, loc, ranges[d].size);
     Value tile = arith::CeilDivUIOp::create(rewriter, loc, range, width);
+    // Whole 64-byte lines of the output per run: threads then never write
+    // the same line, and each run but the last has no vector remainder.
+    int64_t elementBytes = llvm::divideCeil(
+        getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType())
+            .getIntOrFloatBitWidth(),
+        8);
+    int64_t lineElements = std::max<int64_t>(1, 64 / elementBytes);
+    Value line = arith::ConstantIndexOp::create(rewriter, loc, lineElements);
+    tile = arith::MulIOp::create(
+        rewriter, loc, arith::CeilDivUIOp::create(rewriter, loc, tile, line),
+        line);
     // An empty range still needs a positive step.
     values.push_back(arith::MaxUIOp::create(
         rewriter, loc, tile, arith::ConstantIndexOp::create(rewriter, loc, 1)));

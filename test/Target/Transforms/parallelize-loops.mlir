@@ -6,7 +6,8 @@
 
 // A decode step's LM head, loops (b, m, k, n) as bitnet-vectorizable-loop-order
 // leaves them: every k sweeps the tile of n, so n is split into one run per
-// thread of the pool (bitnetParallelWidth at run time), the batch rows into
+// thread of the pool (bitnetParallelWidth at run time, rounded up to whole
+// 64-byte lines of the output: 16 f32), the batch rows into
 // single rows; the reduction over k stays whole inside each tile, unrolled by
 // 16 (jam-factor) into the n loop: each accumulator element is loaded once,
 // takes the sixteen products in k order, and is stored once.
@@ -15,10 +16,12 @@
 // CHECK: %[[WIDTH:.*]] = call @bitnetParallelWidth() : () -> i64
 // CHECK: %[[W:.*]] = arith.index_cast %[[WIDTH]] : i64 to index
 // CHECK: %[[SPAN:.*]] = arith.ceildivui %{{.*}}, %[[W]] : index
-// CHECK: %[[STEP:.*]] = arith.maxui %[[SPAN]], %{{.*}} : index
+// CHECK: %[[LINES:.*]] = arith.ceildivui %[[SPAN]], %c16 : index
+// CHECK: %[[WHOLE:.*]] = arith.muli %[[LINES]], %c16 : index
+// CHECK: %[[STEP:.*]] = arith.maxui %[[WHOLE]], %{{.*}} : index
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %[[STEP]]) {
 // CHECK: memref.subview %{{.*}}[0, %{{.*}}] [2560, %{{.*}}] [1, 1] : memref<2560x128256xi8> to memref<2560x?xi8
-// CHECK: scf.for %[[K:.*]] = %{{.*}} to %c2560 step %c16 {
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %c2560 step %c16{{(_[0-9]+)?}} {
 // CHECK-NOT: memref.prefetch
 // CHECK-NEXT: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: memref.load %[[OUT:subview_[0-9]+]][%{{.*}}, %{{.*}}, %[[N:[0-9]+]]] : memref<1x1x?xf32
