@@ -243,11 +243,13 @@ static SmallVector<Value> tileSizeValues(RewriterBase &rewriter,
     Value tile = arith::CeilDivUIOp::create(rewriter, loc, range, width);
     // Whole 64-byte lines of the output per run: threads then never write
     // the same line, and each run but the last has no vector remainder.
-    int64_t elementBytes = llvm::divideCeil(
-        getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType())
-            .getIntOrFloatBitWidth(),
-        8);
-    int64_t lineElements = std::max<int64_t>(1, 64 / elementBytes);
+    Type element =
+        getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType());
+    int64_t lineElements =
+        element.isIntOrFloat()
+            ? std::max<int64_t>(
+                  1, 64 / llvm::divideCeil(element.getIntOrFloatBitWidth(), 8))
+            : 1;
     Value line = arith::ConstantIndexOp::create(rewriter, loc, lineElements);
     tile = arith::MulIOp::create(
         rewriter, loc, arith::CeilDivUIOp::create(rewriter, loc, tile, line),
@@ -470,6 +472,9 @@ static void prefetchRuns(RewriterBase &rewriter, scf::ForOp kLoop,
     return !loop->isAncestor(value.getParentBlock()->getParentOp());
   };
   auto outsideN = [&](Value value) { return outside(nLoop, value); };
+  // What this function adds inside the k loop goes before its original
+  // first op, in the order it is created.
+  Block::iterator loopStart = kLoop.getBody()->begin();
   // The run length and the distance are the same for every k: computed
   // before the loop when the run's bounds are known there.
   bool beforeLoop = outside(kLoop, nLoop.getLowerBound()) &&
@@ -477,10 +482,9 @@ static void prefetchRuns(RewriterBase &rewriter, scf::ForOp kLoop,
   if (beforeLoop)
     rewriter.setInsertionPoint(kLoop);
   else
-    rewriter.setInsertionPointToStart(kLoop.getBody());
+    rewriter.setInsertionPoint(kLoop.getBody(), loopStart);
   Value run = arith::SubIOp::create(rewriter, loc, nLoop.getUpperBound(),
                                     nLoop.getLowerBound());
-  Block::iterator loopStart = kLoop.getBody()->begin();
   for (const RunPrefetch &prefetch : runs) {
     unsigned rank = prefetch.rank;
     // The leading indices as the loop body loads the input (they depend on
