@@ -55,8 +55,32 @@ enum {
   kTokenTile = 4
 };
 
-/// Software prefetch distance of the weight stream, into L2.
-enum { kPrefetchBytes = 4096 };
+/// Software prefetch distances of the weight stream (prefetchUnit).
+enum { kPrefetchBytes = 4096, kNonTemporalBytes = 4096 };
+
+#if VARIANT == VARIANT_x86_64_avx512vnni || VARIANT == VARIANT_x86_64_avx2
+#include <immintrin.h>
+
+/// Requests the weight stream ahead of the unit step at `unit` (one unit of
+/// each of the tile's rows: 4 lines) as `prefetch` says (Internal.h):
+/// - NONTEMPORAL (AMD Zen): all 4 lines, non-temporal, kNonTemporalBytes
+///   ahead, as the int2 kernels do (TernaryI2.c has the measurements). The
+///   128256 x 2560 head on Zen 5 (bitnet-kernel-bench, 3 alternating
+///   rounds): 33.5-34.2 GB/s on 1 thread and 48.7-49.5 on 2, against
+///   29.3-30.8 and 39.7-41.2 with one L2 request per step.
+/// - L2_TWICE (Intel): one line into L2 kPrefetchBytes ahead per step, the
+///   hardware prefetchers doing the rest (this kernel's first policy, kept).
+static inline __attribute__((always_inline)) void
+prefetchUnit(BitNetWeightPrefetch prefetch, const uint8_t *unit) {
+  if (prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL) {
+    for (int r = 0; r < kRowTile; ++r)
+      _mm_prefetch((const char *)unit + kNonTemporalBytes + kUnitBytes * r,
+                   _MM_HINT_NTA);
+  } else {
+    _mm_prefetch((const char *)unit + kPrefetchBytes, _MM_HINT_T1);
+  }
+}
+#endif
 
 //===----------------------------------------------------------------------===//
 // Row-tile dot products: out[r] = Σ_u Σ_j code(r, u, j) · q[64 u + j] over
@@ -72,16 +96,17 @@ enum { kCodeBias = BITNET_I8_ZERO_CODE };
 
 /// Decode streams the whole weight (a 128256 x 2560 LM head is 328 MB) once
 /// per token: one activation load serves the 4 rows' vpdpbusd, and the tile
-/// (one sequential stream, I8Layout.h) is prefetched into L2 kPrefetchBytes
-/// ahead, one line per unit step. Prefetches past the weights do not fault.
-static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
-                    uint32_t out[kRowTile]) {
+/// (one sequential stream, I8Layout.h) is requested ahead of use as
+/// `prefetch` says (prefetchUnit). Prefetches past the weights do not fault.
+static inline __attribute__((always_inline)) void
+dotRowsWith(BitNetWeightPrefetch prefetch, const uint8_t *tile, int64_t units,
+            const int8_t *q, uint32_t out[kRowTile]) {
   __m512i acc[kRowTile];
   for (int r = 0; r < kRowTile; ++r)
     acc[r] = _mm512_setzero_si512();
   for (int64_t u = 0; u < units; ++u) {
     const uint8_t *unit = tile + bitnetI8UnitInRow(u);
-    _mm_prefetch((const char *)unit + kPrefetchBytes, _MM_HINT_T1);
+    prefetchUnit(prefetch, unit);
     __m512i qv = _mm512_loadu_si512(q + kUnitBytes * u);
     for (int r = 0; r < kRowTile; ++r)
       acc[r] = _mm512_dpbusd_epi32(
@@ -89,6 +114,15 @@ static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
   }
   for (int r = 0; r < kRowTile; ++r)
     out[r] = (uint32_t)_mm512_reduce_add_epi32(acc[r]);
+}
+
+/// One copy of the loop per policy, chosen once per tile.
+static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
+                    uint32_t out[kRowTile], BitNetWeightPrefetch prefetch) {
+  if (prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL)
+    dotRowsWith(BITNET_WEIGHT_PREFETCH_NONTEMPORAL, tile, units, q, out);
+  else
+    dotRowsWith(BITNET_WEIGHT_PREFETCH_L2_TWICE, tile, units, q, out);
 }
 
 /// Prefill: the 4 rows x 4 tokens output tile in registers (16 of the 32
@@ -146,14 +180,15 @@ static inline uint32_t sum8(__m256i v) {
   return (uint32_t)_mm_cvtsi128_si32(s);
 }
 
-static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
-                    uint32_t out[kRowTile]) {
+static inline __attribute__((always_inline)) void
+dotRowsWith(BitNetWeightPrefetch prefetch, const uint8_t *tile, int64_t units,
+            const int8_t *q, uint32_t out[kRowTile]) {
   __m256i acc[kRowTile];
   for (int r = 0; r < kRowTile; ++r)
     acc[r] = _mm256_setzero_si256();
   for (int64_t u = 0; u < units; ++u) {
     const uint8_t *unit = tile + bitnetI8UnitInRow(u);
-    _mm_prefetch((const char *)unit + kPrefetchBytes, _MM_HINT_T1);
+    prefetchUnit(prefetch, unit);
     __m256i qv[4];
     for (int i = 0; i < 4; ++i)
       qv[i] = _mm256_cvtepi8_epi16(
@@ -165,6 +200,14 @@ static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
     out[r] = sum8(acc[r]);
 }
 
+static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
+                    uint32_t out[kRowTile], BitNetWeightPrefetch prefetch) {
+  if (prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL)
+    dotRowsWith(BITNET_WEIGHT_PREFETCH_NONTEMPORAL, tile, units, q, out);
+  else
+    dotRowsWith(BITNET_WEIGHT_PREFETCH_L2_TWICE, tile, units, q, out);
+}
+
 #elif VARIANT == VARIANT_aarch64_dotprod
 #include <arm_neon.h>
 
@@ -173,7 +216,8 @@ static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
 enum { kCodeBias = 0 };
 
 static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
-                    uint32_t out[kRowTile]) {
+                    uint32_t out[kRowTile], BitNetWeightPrefetch prefetch) {
+  (void)prefetch; // the hardware prefetchers stream the tile
   const uint8x16_t flip = vdupq_n_u8(0x80);
   int32x4_t acc[kRowTile][2];
   for (int r = 0; r < kRowTile; ++r)
@@ -201,7 +245,8 @@ enum { kCodeBias = BITNET_I8_ZERO_CODE };
 
 // Plain C; the j loop vectorizes with whatever the baseline ISA has.
 static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
-                    uint32_t out[kRowTile]) {
+                    uint32_t out[kRowTile], BitNetWeightPrefetch prefetch) {
+  (void)prefetch;
   for (int r = 0; r < kRowTile; ++r) {
     uint32_t total = 0;
     for (int64_t u = 0; u < units; ++u) {
@@ -234,6 +279,9 @@ typedef struct {
   int64_t actBytes;
   /// Per token: Σ_k q over the real columns.
   const int64_t *qSums;
+  /// Bytes of the packed weights, and how dotRows requests them.
+  int64_t weightBytes;
+  BitNetWeightPrefetch prefetch;
 } Job;
 
 static const int8_t *tokenRow(const BitNetMemRef2DI8 *q, int64_t m) {
@@ -271,6 +319,22 @@ static inline void storeRows(const Job *job, int64_t m, int64_t n, int rows,
 
 static void runRows(void *opaque, int64_t begin, int64_t end) {
   const Job *job = opaque;
+#if defined(__x86_64__)
+  // dotRows requests lines ahead of its position, so the first ones of this
+  // chunk's stream would come in on demand: fetch them now (decode).
+  if (job->tokens < kTokenTile) {
+    bool nonTemporal = job->prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL;
+    int64_t lead = nonTemporal ? kNonTemporalBytes : kPrefetchBytes;
+    const uint8_t *first = job->weights + begin / kRowTile * job->tileBytes;
+    const uint8_t *weightsEnd = job->weights + job->weightBytes;
+    for (int64_t off = 0; off < lead && first + off < weightsEnd; off += 64) {
+      if (nonTemporal)
+        __builtin_prefetch(first + off, 0, 0);
+      else
+        __builtin_prefetch(first + off, 0, 2);
+    }
+  }
+#endif
   // Chunks start on a tile (grain kRowTile); each tile's codes serve every
   // token while they are in L1.
   for (int64_t n = begin; n < end; n += kRowTile) {
@@ -290,7 +354,8 @@ static void runRows(void *opaque, int64_t begin, int64_t end) {
 #endif
     for (; m < job->tokens; ++m) {
       uint32_t sums[kRowTile];
-      dotRows(tile, job->units, job->acts + m * job->actBytes, sums);
+      dotRows(tile, job->units, job->acts + m * job->actBytes, sums,
+              job->prefetch);
       storeRows(job, m, n, rows, sums);
     }
   }
@@ -313,10 +378,17 @@ void BITNET_I8_ENTRY(const BitNetMemRef2DI8 *q, const BitNetMemRef1DU8 *w,
   int64_t *qSums = (int64_t *)(scratch + actsBytes);
   for (int64_t m = 0; m < tokens; ++m)
     qSums[m] = layoutActivations(q, m, actBytes, acts + m * actBytes);
-  Job job = {w->aligned + w->offset,  acc,  tokens,   actBytes / kUnitBytes,
-             bitnetI8TileBytes(cols), acts, actBytes, qSums};
+  Job job = {w->aligned + w->offset,
+             acc,
+             tokens,
+             actBytes / kUnitBytes,
+             bitnetI8TileBytes(cols),
+             acts,
+             actBytes,
+             qSums,
+             bitnetI8PackedBytes(rows, cols),
+             bitnetWeightPrefetch()};
   bitnetParallelStream(rows, kRowTile, runRows, &job, job.weights,
-                       (size_t)(rows + kRowTile - 1) / kRowTile *
-                           (size_t)job.tileBytes);
+                       (size_t)job.weightBytes);
   free(scratch);
 }

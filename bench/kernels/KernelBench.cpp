@@ -1,12 +1,13 @@
-//===- I2KernelBench.cpp - Throughput of the int2 microkernels ------------===//
+//===- KernelBench.cpp - Throughput of the integer microkernels ---------===//
 //
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //
-// Google Benchmark of every int2 variant (bitnet/Kernels/Kernels.def) this CPU
-// runs, at the BitNet b1.58 2B projection shapes (N x K: 2560 x 2560, 6912 x
-// 2560, 2560 x 6912), on 1 and 2 threads:
+// Google Benchmark of every int2 and int8 variant (bitnet/Kernels/Kernels.def)
+// this CPU runs, on 1 and 2 threads: int2 at the BitNet b1.58 2B projection
+// shapes (N x K: 2560 x 2560, 6912 x 2560, 2560 x 6912), int8 at its W8A8 LM
+// head (128256 x 2560, 328 MB: decode only):
 //   decode/...   1 token: a GEMV streaming its weights from DRAM (each
 //                iteration reads another copy of the matrix, 512 MiB in all)
 //   prefill/...  128 tokens: a GEMM whose weights stay in cache
@@ -22,6 +23,7 @@ extern "C" {
 #include "../../runtime/Internal.h"
 #include "../ReadProbe.h"
 #include "bitnet/Kernels/I2Layout.h"
+#include "bitnet/Kernels/I8Layout.h"
 }
 
 #include <benchmark/benchmark.h>
@@ -36,13 +38,16 @@ extern "C" {
 
 namespace {
 
-using I2Kernel = void (*)(const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *,
-                          BitNetMemRef2DI32 *);
+using Kernel = void (*)(const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *,
+                        BitNetMemRef2DI32 *);
+using PackedBytes = int64_t (*)(int64_t rows, int64_t cols);
 
 struct Variant {
+  const char *family; // "i2" or "i8"
   const char *name;
   const char *features;
-  I2Kernel entry;
+  Kernel entry;
+  PackedBytes packedBytes;
 };
 
 #define BITNET_I2_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
@@ -50,15 +55,25 @@ struct Variant {
       const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *, BitNetMemRef2DI32 *) \
       __attribute__((weak));
 #include "bitnet/Kernels/Kernels.def"
+#define BITNET_I8_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
+  extern "C" void _mlir_ciface_bitnet_i8_matmul_##NAME(                        \
+      const BitNetMemRef2DI8 *, const BitNetMemRef1DU8 *, BitNetMemRef2DI32 *) \
+      __attribute__((weak));
+#include "bitnet/Kernels/Kernels.def"
 #define BITNET_I2_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
-  {#NAME, FEATURES, _mlir_ciface_bitnet_i2_matmul_##NAME},
+  {"i2", #NAME, FEATURES, _mlir_ciface_bitnet_i2_matmul_##NAME,                \
+   bitnetI2PackedBytes},
+#define BITNET_I8_KERNEL(NAME, ARCH, FEATURES, PRIORITY)                       \
+  {"i8", #NAME, FEATURES, _mlir_ciface_bitnet_i8_matmul_##NAME,                \
+   bitnetI8PackedBytes},
 const Variant kVariants[] = {
 #include "bitnet/Kernels/Kernels.def"
 };
 
 constexpr int64_t kDecodeBytes = int64_t(512) << 20;
 
-/// One buffer of packed ternary rows (random codes 0..2), reused by every
+/// One buffer of packed ternary rows (random codes 0..2; any byte is an int8
+/// code), reused by every
 /// benchmark: kDecodeBytes, so decode reads each matrix copy from DRAM, from
 /// huge pages as model.so's weights are (ReadProbe.h).
 const uint8_t *weightPool() {
@@ -119,10 +134,10 @@ double streamGBps(int threads) {
   return best;
 }
 
-void runMatmul(benchmark::State &state, I2Kernel kernel, int64_t tokens,
+void runMatmul(benchmark::State &state, const Variant *variant, int64_t tokens,
                int64_t rows, int64_t cols, int threads, double floorGBps) {
   const uint8_t *pool = weightPool();
-  int64_t matrixBytes = bitnetI2PackedBytes(rows, cols);
+  int64_t matrixBytes = variant->packedBytes(rows, cols);
   int64_t copies = tokens == 1 ? kDecodeBytes / matrixBytes : 1;
   std::vector<int8_t> q(tokens * cols);
   for (size_t i = 0; i < q.size(); ++i)
@@ -136,7 +151,7 @@ void runMatmul(benchmark::State &state, I2Kernel kernel, int64_t tokens,
   for (auto _ : state) {
     auto *w = const_cast<uint8_t *>(pool) + copy * matrixBytes;
     BitNetMemRef1DU8 wRef = {w, w, 0, {matrixBytes}, {1}};
-    kernel(&qRef, &wRef, &accRef);
+    variant->entry(&qRef, &wRef, &accRef);
     benchmark::DoNotOptimize(out.data());
     copy = (copy + 1) % copies;
   }
@@ -154,7 +169,13 @@ void runMatmul(benchmark::State &state, I2Kernel kernel, int64_t tokens,
 
 int main(int argc, char **argv) {
   benchmark::Initialize(&argc, argv);
-  const int64_t shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}};
+  struct Shape {
+    int64_t rows, cols;
+    bool prefill;
+  };
+  const std::vector<Shape> i2Shapes = {
+      {2560, 2560, true}, {6912, 2560, true}, {2560, 6912, true}};
+  const std::vector<Shape> i8Shapes = {{128256, 2560, false}};
   double floor[3] = {0, streamGBps(1), streamGBps(2)};
   std::printf("read-only stream over %lld MiB: %.1f GB/s (1 thread), %.1f "
               "GB/s (2 threads)\n",
@@ -166,15 +187,19 @@ int main(int argc, char **argv) {
       bitnet_status_free(status); // this CPU lacks the variant's features
       continue;
     }
+    bool isI2 = std::strcmp(v.family, "i2") == 0;
     for (int64_t tokens : {int64_t(1), int64_t(128)})
-      for (const auto &shape : shapes)
+      for (const Shape &shape : isI2 ? i2Shapes : i8Shapes)
         for (int threads : {1, 2}) {
+          if (tokens > 1 && !shape.prefill)
+            continue;
           std::string name = std::string(tokens == 1 ? "decode/" : "prefill/") +
-                             v.name + "/" + std::to_string(shape[0]) + "x" +
-                             std::to_string(shape[1]) +
+                             v.family + "/" + v.name + "/" +
+                             std::to_string(shape.rows) + "x" +
+                             std::to_string(shape.cols) +
                              "/threads:" + std::to_string(threads);
-          benchmark::RegisterBenchmark(name.c_str(), runMatmul, v.entry, tokens,
-                                       shape[0], shape[1], threads,
+          benchmark::RegisterBenchmark(name.c_str(), runMatmul, &v, tokens,
+                                       shape.rows, shape.cols, threads,
                                        floor[threads])
               ->UseRealTime()
               ->Unit(benchmark::kMicrosecond);
