@@ -514,6 +514,9 @@ private:
                   return a.first.size() > b.first.size();
                 return a < b;
               });
+    for (size_t i = 0; i < out.addedTokens.size(); ++i)
+      out.addedTokensByFirstByte[(uint8_t)out.addedTokens[i].first[0]]
+          .push_back((uint32_t)i);
     return std::nullopt;
   }
 
@@ -832,11 +835,13 @@ Error Tokenizer::encode(const std::string &text,
   size_t segmentStart = 0;
   for (size_t pos = 0; pos < text.size();) {
     const std::pair<std::string, int32_t> *match = nullptr;
-    for (const auto &added : addedTokens)
+    for (uint32_t index : addedTokensByFirstByte[(uint8_t)text[pos]]) {
+      const auto &added = addedTokens[index];
       if (text.compare(pos, added.first.size(), added.first) == 0) {
         match = &added;
         break;
       }
+    }
     if (!match) {
       ++pos;
       continue;

@@ -18,6 +18,7 @@
 
 #include "TensorFile.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -96,6 +97,9 @@ private:
   bool fuseUnk = false;
   /// Added tokens, longest first, for leftmost-longest matching.
   std::vector<std::pair<std::string, int32_t>> addedTokens;
+  /// For each first byte, the indices of the added tokens that start with
+  /// it (longest first): a position is compared only with those.
+  std::array<std::vector<uint32_t>, 256> addedTokensByFirstByte;
   std::vector<PreTokenizerStep> preTokenizer;
   /// Empty: no post-processing.
   std::vector<TemplateItem> singleTemplate;

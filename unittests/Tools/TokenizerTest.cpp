@@ -325,7 +325,8 @@ const char kSpecials[] = R"([
    "rstrip": false, "normalized": false, "special": true},
   {"id": 101, "content": "<|eot|>", "single_word": false, "lstrip": false,
    "rstrip": false, "normalized": false, "special": true},
-  {"id": 102, "content": "<|eot|>x", "special": true}])";
+  {"id": 102, "content": "<|eot|>x", "special": true},
+  {"id": 103, "content": "☃", "special": true}])";
 const char kBosTemplate[] = R"({"type": "TemplateProcessing",
   "single": [{"SpecialToken": {"id": "<|bos|>", "type_id": 0}},
              {"Sequence": {"id": "A", "type_id": 0}}],
@@ -346,8 +347,10 @@ TEST(TokenizerTest, AddedTokensAndTemplate) {
   EXPECT_EQ(encode(tokenizer, "low<|eot|>low"), (Ids{100, 7, 101, 7}));
   EXPECT_EQ(encode(tokenizer, "low<|eot|>x low"), (Ids{100, 7, 102, 9}));
   EXPECT_EQ(encode(tokenizer, "<|bos|><|bos|>"), (Ids{100, 100, 100}));
+  // A first byte past ASCII (E2) finds its added token too.
+  EXPECT_EQ(encode(tokenizer, "low☃low"), (Ids{100, 7, 103, 7}));
   EXPECT_EQ(encode(tokenizer, ""), (Ids{100}));
-  EXPECT_EQ(tokenizer.vocabSize(), 103);
+  EXPECT_EQ(tokenizer.vocabSize(), 104);
   EXPECT_EQ(tokenizer.decode(100), "<|bos|>");
   EXPECT_EQ(tokenizer.decode(50), "") << "an id without a token";
 }
