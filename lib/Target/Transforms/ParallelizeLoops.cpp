@@ -517,7 +517,11 @@ static void prefetchRuns(RewriterBase &rewriter, scf::ForOp kLoop,
     }
     if (indices.size() != rank - 2)
       continue;
-    // kPrefetchBytes / max(64, run bytes) rows ahead, at least one.
+    // kPrefetchBytes / max(64, run bytes) rows ahead, at least the `step`
+    // rows of one iteration: each iteration requests the rows of a later
+    // one, never its own (with long runs, e.g. Kᵀ past 512 positions on one
+    // thread, fewer rows ahead left half of them requested as they were
+    // read).
     Value runBytes = arith::MaxUIOp::create(
         rewriter, loc,
         arith::MulIOp::create(rewriter, loc, run,
@@ -527,7 +531,7 @@ static void prefetchRuns(RewriterBase &rewriter, scf::ForOp kLoop,
         rewriter, loc,
         arith::DivUIOp::create(rewriter, loc, constant(kPrefetchBytes),
                                runBytes),
-        constant(1));
+        constant(*step));
     Value rows = memref::DimOp::create(rewriter, loc, prefetch.input, rank - 2);
     Value lastRow = arith::SubIOp::create(rewriter, loc, rows, constant(1));
     if (beforeLoop && llvm::all_of(indices, [&](Value index) {

@@ -201,15 +201,16 @@ func.func @head_transpose(%q: memref<?x?x20x2048xf32>, %qt: memref<?x20x?x2048xf
 // accumulator is stored once per 4 products. Kᵀ's rows (cache positions,
 // dynamic) are read as runs of the tile's positions, a row apart: each
 // jammed iteration prefetches its 4 rows' runs `ahead` rows on (8 KB / run
-// bytes), line by line, clamped to the last row; the first `ahead` rows
-// (at most all of them) before the loop.
+// bytes, at least the 4 rows of the next iteration), line by line, clamped
+// to the last row; the first `ahead` rows (at most all of them) before the
+// loop.
 // CHECK-LABEL: func.func @gqa_scores
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = ({{.*}}) to (%c5{{.*}}, %{{.*}}) step
 // CHECK: %[[Q:.*]] = memref.subview %arg0[0, %{{.*}}, 0, 0, 0] [1, 1, 4, 1, 128]
 // CHECK: %[[KT:.*]] = memref.subview %arg1
 // CHECK: %[[S:.*]] = memref.subview %arg2[0, %{{.*}}, 0, 0, %{{.*}}] [1, 1, 4, 1, %{{.*}}]
 // CHECK: %[[DIV:.*]] = arith.divui %c8192
-// CHECK: %[[AHEAD:.*]] = arith.maxui %[[DIV]], %{{.*}} : index
+// CHECK: %[[AHEAD:.*]] = arith.maxui %[[DIV]], %c4{{.*}} : index
 // CHECK: %[[ROWS:.*]] = memref.dim %[[KT]], %c3
 // CHECK: %[[PROLOGUE_END:.*]] = arith.addi %{{.*}}, %[[AHEAD]] : index
 // CHECK: %[[END:.*]] = arith.minui %[[PROLOGUE_END]], %[[ROWS]] : index
