@@ -101,6 +101,20 @@ typedef enum BitNetWeightPrefetch {
 BitNetWeightPrefetch bitnetWeightPrefetch(void);
 /// INVALID_ARGUMENT if BITNET_WEIGHT_PREFETCH is set to anything else.
 bitnet_status_t bitnetCheckWeightPrefetchOverride(void);
+/// Requests the first `lead` bytes of a thread's chunk of a weight stream,
+/// from `first` and not past `end`, as `prefetch` says. Kernels that request
+/// lines `lead` bytes ahead of their position call it before the chunk's
+/// loop, which would otherwise start with `lead` bytes of demand misses.
+static inline void bitnetPrefetchChunkStart(const uint8_t *first,
+                                            const uint8_t *end, int64_t lead,
+                                            BitNetWeightPrefetch prefetch) {
+  for (int64_t off = 0; off < lead && first + off < end; off += 64) {
+    if (prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL)
+      __builtin_prefetch(first + off, 0, 0);
+    else
+      __builtin_prefetch(first + off, 0, 2);
+  }
+}
 
 /// Buffers of the generated code and of run outputs (Workspace.c): like
 /// aligned_alloc / free (alignment a power of two), except that large

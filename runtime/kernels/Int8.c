@@ -61,6 +61,9 @@ enum { kPrefetchBytes = 4096, kNonTemporalBytes = 4096 };
 #if VARIANT == VARIANT_x86_64_avx512vnni || VARIANT == VARIANT_x86_64_avx2
 #include <immintrin.h>
 
+/// dotRowsWith requests its own weight stream (prefetchUnit).
+#define BITNET_I8_DOT_ROWS_PREFETCH
+
 /// Requests the weight stream ahead of the unit step at `unit` (one unit of
 /// each of the tile's rows: 4 lines) as `prefetch` says (Internal.h):
 /// - NONTEMPORAL (AMD Zen): all 4 lines, non-temporal, kNonTemporalBytes
@@ -114,15 +117,6 @@ dotRowsWith(BitNetWeightPrefetch prefetch, const uint8_t *tile, int64_t units,
   }
   for (int r = 0; r < kRowTile; ++r)
     out[r] = (uint32_t)_mm512_reduce_add_epi32(acc[r]);
-}
-
-/// One copy of the loop per policy, chosen once per tile.
-static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
-                    uint32_t out[kRowTile], BitNetWeightPrefetch prefetch) {
-  if (prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL)
-    dotRowsWith(BITNET_WEIGHT_PREFETCH_NONTEMPORAL, tile, units, q, out);
-  else
-    dotRowsWith(BITNET_WEIGHT_PREFETCH_L2_TWICE, tile, units, q, out);
 }
 
 /// Prefill: the 4 rows x 4 tokens output tile in registers (16 of the 32
@@ -200,14 +194,6 @@ dotRowsWith(BitNetWeightPrefetch prefetch, const uint8_t *tile, int64_t units,
     out[r] = sum8(acc[r]);
 }
 
-static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
-                    uint32_t out[kRowTile], BitNetWeightPrefetch prefetch) {
-  if (prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL)
-    dotRowsWith(BITNET_WEIGHT_PREFETCH_NONTEMPORAL, tile, units, q, out);
-  else
-    dotRowsWith(BITNET_WEIGHT_PREFETCH_L2_TWICE, tile, units, q, out);
-}
-
 #elif VARIANT == VARIANT_aarch64_dotprod
 #include <arm_neon.h>
 
@@ -261,6 +247,17 @@ static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
 
 #else
 #error "unknown BITNET_I8_VARIANT"
+#endif
+
+#ifdef BITNET_I8_DOT_ROWS_PREFETCH
+/// One copy of the loop per policy, chosen once per tile.
+static void dotRows(const uint8_t *tile, int64_t units, const int8_t *q,
+                    uint32_t out[kRowTile], BitNetWeightPrefetch prefetch) {
+  if (prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL)
+    dotRowsWith(BITNET_WEIGHT_PREFETCH_NONTEMPORAL, tile, units, q, out);
+  else
+    dotRowsWith(BITNET_WEIGHT_PREFETCH_L2_TWICE, tile, units, q, out);
+}
 #endif
 
 //===----------------------------------------------------------------------===//
@@ -319,21 +316,16 @@ static inline void storeRows(const Job *job, int64_t m, int64_t n, int rows,
 
 static void runRows(void *opaque, int64_t begin, int64_t end) {
   const Job *job = opaque;
-#if defined(__x86_64__)
+#ifdef BITNET_I8_DOT_ROWS_PREFETCH
   // dotRows requests lines ahead of its position, so the first ones of this
   // chunk's stream would come in on demand: fetch them now (decode).
-  if (job->tokens < kTokenTile) {
-    bool nonTemporal = job->prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL;
-    int64_t lead = nonTemporal ? kNonTemporalBytes : kPrefetchBytes;
-    const uint8_t *first = job->weights + begin / kRowTile * job->tileBytes;
-    const uint8_t *weightsEnd = job->weights + job->weightBytes;
-    for (int64_t off = 0; off < lead && first + off < weightsEnd; off += 64) {
-      if (nonTemporal)
-        __builtin_prefetch(first + off, 0, 0);
-      else
-        __builtin_prefetch(first + off, 0, 2);
-    }
-  }
+  if (job->tokens < kTokenTile)
+    bitnetPrefetchChunkStart(job->weights + begin / kRowTile * job->tileBytes,
+                             job->weights + job->weightBytes,
+                             job->prefetch == BITNET_WEIGHT_PREFETCH_NONTEMPORAL
+                                 ? kNonTemporalBytes
+                                 : kPrefetchBytes,
+                             job->prefetch);
 #endif
   // Chunks start on a tile (grain kRowTile); each tile's codes serve every
   // token while they are in L1.
